@@ -1,0 +1,406 @@
+"""The Slack channel: slack-bolt in, the engine, Block Kit out.
+
+Socket Mode by default (no public URL needed); the HTTP Events API with
+signature verification when a port is given. Every request is acknowledged
+first (Bolt acks events itself; button presses call ``ack()`` before anything
+else) and the turn runs afterwards in a task of ours, so Slack's 3-second limit
+never depends on the engine.
+
+Never twice: Slack re-sends an event it thinks was missed (``X-Slack-Retry-Num``
+over HTTP, ``retry_attempt`` in Socket Mode) with the same ``event_id``; the
+last 10,000 ids are remembered and repeats dropped. (A repeat arriving after a
+restart would be answered again: Slack stops retrying after a few minutes.)
+
+No typing indicator: Slack offers none to bots on the Events API (the legacy
+RTM ``typing`` message is gone, and ``assistant.threads.setStatus`` only works in
+"AI assistant" threads), so none is faked.
+
+The pure parts live in :mod:`bot.channels.slack_events` (payload → ``Inbound``)
+and :mod:`bot.channels.slack_blocks` (action → Block Kit).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+import time
+from collections import Counter, OrderedDict
+from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import ClientError, web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.app.async_app import AsyncApp
+from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.channels.retry import send_with_retry
+from bot.channels.slack_blocks import ACTION_PATTERN, pressed, render
+from bot.channels.slack_events import (
+    block_action_to_inbound,
+    display_name,
+    reply_target,
+    to_inbound,
+)
+from bot.config import Settings
+from bot.errors import ConfigError
+from bot.language import detect
+from bot.locks import KeyedLocks
+from bot.models import Action, ConversationKey, Inbound, Reply
+
+if TYPE_CHECKING:
+    from bot.app import App
+    from bot.engine import Engine
+
+__all__ = [
+    "EVENTS_PATH",
+    "SlackChannel",
+    "block_action_to_inbound",
+    "render",
+    "serve_slack",
+    "to_inbound",
+]
+
+log = logging.getLogger(__name__)
+
+#: The one URL path Slack posts events and interactivity to in HTTP mode.
+EVENTS_PATH = "/slack/events"
+SORRY = "Sorry, something went wrong on my side. Please try again in a moment."
+
+
+class Recent:
+    """A bounded set of recently seen ids (oldest forgotten first)."""
+
+    def __init__(self, size: int = 10_000) -> None:
+        self._size = size
+        self._ids: OrderedDict[str, None] = OrderedDict()
+
+    def seen(self, key: str) -> bool:
+        """Whether ``key`` was seen before; remembers it either way."""
+        if key in self._ids:
+            self._ids.move_to_end(key)
+            return True
+        self._ids[key] = None
+        if len(self._ids) > self._size:
+            self._ids.popitem(last=False)
+        return False
+
+
+class Names:
+    """Display names from ``users.info``, cached (bounded, for an hour)."""
+
+    def __init__(self, client: AsyncWebClient, *, size: int = 10_000, ttl: float = 3600) -> None:
+        self._client, self._size, self._ttl = client, size, ttl
+        self._cache: OrderedDict[str, tuple[float, str | None]] = OrderedDict()
+
+    async def get(self, user: str) -> str | None:
+        """The person's display name, or None if Slack won't say."""
+        now = time.monotonic()
+        hit = self._cache.get(user)
+        if hit is not None and now - hit[0] < self._ttl:
+            return hit[1]
+        try:
+            response = await self._client.users_info(user=user)
+            data = response.get("user")
+            name = display_name(data) if isinstance(data, dict) else None
+        except SlackApiError as exc:
+            log.warning("users.info failed for %s: %s", user, _error(exc))
+            if retryable(exc):
+                return hit[1] if hit else None
+            name = None  # e.g. user_not_found: don't ask again for an hour
+        except (ClientError, TimeoutError) as exc:
+            log.warning("users.info failed for %s: %r", user, exc)
+            return hit[1] if hit else None
+        self._cache[user] = (now, name)
+        self._cache.move_to_end(user)
+        if len(self._cache) > self._size:
+            self._cache.popitem(last=False)
+        return name
+
+
+def _error(exc: SlackApiError) -> str:
+    """Slack's error code (``invalid_auth``, ``ratelimited``, …) of a failed call."""
+    try:
+        return str(exc.response.get("error") or exc.response.status_code)
+    except Exception:
+        return str(exc)
+
+
+def retryable(exc: Exception) -> bool:
+    """Rate limits, Slack's 5xx and network failures are worth another try."""
+    if isinstance(exc, SlackApiError):
+        status = getattr(exc.response, "status_code", 0)
+        return status == 429 or status >= 500
+    return isinstance(exc, ClientError | TimeoutError)
+
+
+def retry_after(exc: Exception) -> float | None:
+    """Slack's ``Retry-After`` (seconds) on a 429, if given."""
+    if isinstance(exc, SlackApiError):
+        headers = getattr(exc.response, "headers", None) or {}
+        value = headers.get("Retry-After") or headers.get("retry-after")
+        try:
+            return float(value) if value is not None else None
+        except (TypeError, ValueError):
+            return None
+    return None
+
+
+class SlackChannel:
+    """One Slack app serving customers through one engine."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        bot_token: str,
+        app_token: str = "",
+        signing_secret: str = "",
+        api_base_url: str = "https://slack.com/api/",
+    ) -> None:
+        self.engine = engine
+        self.app_token = app_token
+        self.signing_secret = signing_secret
+        # Retries are ours (send_with_retry, honouring Retry-After): none in the SDK.
+        self.client = AsyncWebClient(
+            token=bot_token,
+            base_url=api_base_url if api_base_url.endswith("/") else api_base_url + "/",
+            retry_handlers=[],
+        )
+        self.bolt = AsyncApp(
+            client=self.client,
+            signing_secret=signing_secret,
+            logger=logging.getLogger("slack_bolt"),
+        )
+        self.bolt.event("message")(self._on_event)
+        self.bolt.event("app_mention")(self._on_event)
+        self.bolt.action(ACTION_PATTERN)(self._on_action)
+        self.bot_user_id: str | None = None
+        self.names = Names(self.client)
+        self._recent = Recent()
+        #: What happened so far: ``duplicate``, ``ignored``, ``turn``, ``sent``, ``lost``.
+        self.stats: Counter[str] = Counter()
+        self._locks = KeyedLocks()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._socket: AsyncSocketModeHandler | None = None
+        self._runner: web.AppRunner | None = None
+
+    @classmethod
+    def from_settings(cls, engine: Engine, settings: Settings) -> SlackChannel:
+        """A channel configured from settings (tokens checked for presence)."""
+        return cls(
+            engine,
+            bot_token=settings.require("slack_bot_token"),
+            app_token=settings.slack_app_token,
+            signing_secret=settings.slack_signing_secret,
+            api_base_url=settings.slack_api_base_url,
+        )
+
+    # lifecycle ------------------------------------------------------------------
+
+    async def start(self, *, http_port: int | None = None, host: str = "127.0.0.1") -> str:
+        """Check the token, then connect (Socket Mode) or listen (HTTP); returns where."""
+        await self._whoami()
+        if http_port is None:
+            return await self._start_socket_mode()
+        return await self._start_http(host, http_port)
+
+    async def stop(self, *, grace: float = 10.0) -> None:
+        """Stop receiving, let running turns finish (up to ``grace`` seconds), then close."""
+        if self._socket is not None:
+            await self._socket.close_async()  # type: ignore[no-untyped-call]
+            self._socket = None
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+        await self.drain(grace=grace)
+
+    async def drain(self, *, grace: float = 10.0) -> None:
+        """Wait (up to ``grace`` seconds) until every turn in progress has been answered."""
+        while self._tasks:
+            _, pending = await asyncio.wait(set(self._tasks), timeout=grace)
+            if pending:
+                log.warning("%d Slack turn(s) still running after %.0fs", len(pending), grace)
+                return
+
+    async def _whoami(self) -> None:
+        try:
+            auth = await self.client.auth_test()
+        except SlackApiError as exc:
+            raise ConfigError(f"SLACK_BOT_TOKEN was rejected by Slack: {_error(exc)}") from None
+        except (ClientError, TimeoutError) as exc:
+            raise ConfigError(f"cannot reach Slack at {self.client.base_url}: {exc}") from None
+        self.bot_user_id = str(auth.get("user_id") or "") or None
+
+    async def _start_socket_mode(self) -> str:
+        if not self.app_token:
+            raise ConfigError(
+                "SLACK_APP_TOKEN is missing: set it in the environment or the config file"
+            )
+        if not self.app_token.startswith("xapp-"):
+            raise ConfigError("SLACK_APP_TOKEN is malformed: an app-level token starts with xapp-")
+        handler = AsyncSocketModeHandler(self.bolt, self.app_token, web_client=self.client)
+        try:
+            # Asked here once so that a bad app token fails now, not in a retry loop.
+            opened = await self.client.apps_connections_open(app_token=self.app_token)
+        except SlackApiError as exc:
+            await handler.close_async()  # type: ignore[no-untyped-call]
+            raise ConfigError(f"SLACK_APP_TOKEN was rejected by Slack: {_error(exc)}") from None
+        except (ClientError, TimeoutError) as exc:
+            await handler.close_async()  # type: ignore[no-untyped-call]
+            raise ConfigError(f"cannot reach Slack at {self.client.base_url}: {exc}") from None
+        handler.client.wss_uri = str(opened["url"])
+        await handler.connect_async()  # type: ignore[no-untyped-call]
+        self._socket = handler
+        return "Socket Mode"
+
+    async def _start_http(self, host: str, port: int) -> str:
+        if not self.signing_secret:
+            raise ConfigError(
+                "SLACK_SIGNING_SECRET is missing: set it in the environment or the config file"
+            )
+        webapp = web.Application()
+        webapp.router.add_post(EVENTS_PATH, self._on_http)
+        webapp.router.add_get("/healthz", _healthz)
+        runner = web.AppRunner(webapp, access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, host, port)
+        try:
+            await site.start()
+        except OSError as exc:
+            await runner.cleanup()
+            raise ConfigError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+        self._runner = runner
+        bound = runner.addresses[0]
+        return f"http://{_host(bound[0])}:{bound[1]}{EVENTS_PATH}"
+
+    @property
+    def http_port(self) -> int | None:
+        """The port the HTTP endpoint is bound to (useful with port 0)."""
+        if self._runner is None or not self._runner.addresses:
+            return None
+        return int(self._runner.addresses[0][1])
+
+    async def _on_http(self, request: web.Request) -> web.Response:
+        response = await self.bolt.async_dispatch(await to_bolt_request(request))
+        return await to_aiohttp_response(response)
+
+    # Bolt listeners: quick, never raising; the turn runs in a task ----------------
+
+    async def _on_event(self, body: dict[str, Any], event: dict[str, Any]) -> None:
+        event_id = str(body.get("event_id") or "")
+        if event_id and self._recent.seen(event_id):
+            log.info("event %s delivered again (Slack retry); already handled", event_id)
+            self.stats["duplicate"] += 1
+            return
+        inbound = to_inbound(event, bot_user_id=self.bot_user_id)
+        if inbound is None:
+            self.stats["ignored"] += 1
+            return
+        self._spawn(self._serve(inbound), event_id or "event")
+
+    async def _on_action(
+        self, ack: Callable[[], Awaitable[Any]], body: dict[str, Any], respond: AsyncRespond
+    ) -> None:
+        await ack()
+        inbound = block_action_to_inbound(body)
+        if inbound is None:
+            return
+        if self._recent.seen(f"action:{inbound.user}:{inbound.message_id}"):
+            self.stats["duplicate"] += 1
+            return
+        self._spawn(self._press(body, respond, inbound), "block_actions")
+
+    def _spawn(self, work: Coroutine[Any, Any, None], what: str) -> None:
+        task = asyncio.create_task(work, name=f"slack {what}")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    # turns ----------------------------------------------------------------------
+
+    async def _press(self, body: dict[str, Any], respond: AsyncRespond, inbound: Inbound) -> None:
+        """Replace the pressed buttons by the choice, then serve the press."""
+        message = body.get("message")
+        action = body["actions"][0]
+        label = str((action.get("text") or {}).get("text") or inbound.button)
+        if isinstance(message, dict) and body.get("response_url"):
+            try:
+                sent = await respond(
+                    text=str(message.get("text") or label),
+                    blocks=pressed(message.get("blocks") or [], label),
+                    replace_original=True,
+                )
+                if sent.status_code != 200:
+                    log.warning("response_url answered %s: %s", sent.status_code, sent.body)
+            except Exception:
+                log.warning("could not mark the pressed button on %s", inbound.key, exc_info=True)
+        await self._serve(inbound)
+
+    async def _serve(self, inbound: Inbound) -> None:
+        """One customer turn, start to finish; logs instead of raising."""
+        self.stats["turn"] += 1
+        async with self._locks.hold(str(inbound.key)):
+            try:
+                name = await self.names.get(inbound.user)
+                if name:
+                    inbound = replace(inbound, name=name)
+                actions = await self.engine.handle(inbound)
+            except Exception:
+                log.exception("Slack turn failed for %s", inbound.key)
+                actions = [Reply(text=self._sorry(inbound))]
+            for action in actions:
+                await self._deliver(inbound.key, action)
+
+    def _sorry(self, inbound: Inbound) -> str:
+        try:
+            return self.engine.renderer.render("error", detect(inbound.text)) or SORRY
+        except Exception:
+            log.exception("could not render the error template")
+            return SORRY
+
+    async def _deliver(self, key: ConversationKey, action: Action) -> None:
+        args = render(action)
+        if args is None:
+            log.info("%s on %s: %s", action.type, key, action)
+            return
+        channel, thread = reply_target(key)
+        if thread:
+            args["thread_ts"] = thread
+
+        async def post() -> Any:
+            return await self.client.chat_postMessage(channel=channel, **args)
+
+        try:
+            await send_with_retry(
+                post, what=f"a reply to {key}", retry_after=retry_after, retryable=retryable
+            )
+            self.stats["sent"] += 1
+        except Exception:
+            self.stats["lost"] += 1
+            log.exception("a reply to %s could not be delivered", key)
+
+
+async def _healthz(request: web.Request) -> web.Response:
+    return web.Response(text="ok")
+
+
+def _host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
+
+
+async def serve_slack(app: App, settings: Settings, *, http_port: int | None, host: str) -> None:
+    """Serve customers on Slack until cancelled."""
+    channel = SlackChannel.from_settings(app.engine, settings)
+    where = await channel.start(http_port=http_port, host=host)
+    if http_port is None:
+        print("Slack: connected over Socket Mode", file=sys.stderr)
+    else:
+        print(f"Slack: Events API and interactivity at {where}", file=sys.stderr)
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await channel.stop()

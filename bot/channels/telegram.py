@@ -1,0 +1,522 @@
+"""The Telegram channel: python-telegram-bot around the engine.
+
+Long polling by default; a webhook (checked with ``secret_token``) when a public
+URL is given. Updates become :class:`~bot.models.Inbound` and actions become
+messages through the pure functions of :mod:`bot.channels.telegram_render`.
+Every send goes through :func:`~bot.channels.retry.send_with_retry`; no handler
+ever raises (failures are logged with their traceback). See ``docs/telegram.md``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import re
+import sys
+import warnings
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from contextlib import asynccontextmanager, suppress
+from dataclasses import replace
+from datetime import timedelta
+from functools import wraps
+from typing import Any, TypeAlias, TypeVar
+from urllib.parse import urlsplit
+
+from telegram import (
+    Bot,
+    BotCommand,
+    CallbackQuery,
+    InlineKeyboardMarkup,
+    Message,
+    ReplyParameters,
+    Update,
+)
+from telegram.constants import ChatAction
+from telegram.error import (
+    BadRequest,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+from telegram.warnings import PTBDeprecationWarning
+
+from bot.app import App
+from bot.channels.retry import send_with_retry
+from bot.channels.telegram_render import (
+    COMMAND_DESCRIPTIONS,
+    MAX_MESSAGE,
+    PARSE_MODE,
+    START_GREETINGS,
+    CallbackData,
+    Target,
+    callback_to_inbound,
+    escape,
+    help_text,
+    language_of,
+    render,
+    target_of,
+    to_inbound,
+    utf16_len,
+)
+from bot.config import Settings
+from bot.errors import ConfigError, FrontdeskError
+from bot.locks import KeyedLocks
+from bot.models import Action, Inbound, Offer, Reply
+from bot.policy import FAQ_PREFIX
+
+log = logging.getLogger(__name__)
+
+# Opt in to PTB 22's time periods as ``timedelta`` (``RetryAfter.retry_after`` …): reading
+# them as ints is deprecated since 22.2 and warns on every flood-control error otherwise.
+os.environ.setdefault("PTB_TIMEDELTA", "true")
+
+#: The updates the bot asks Telegram for (others are never delivered).
+ALLOWED_UPDATES = (Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY)
+#: Telegram shows "typing…" for 5 seconds; it is renewed this often while the engine works.
+TYPING_EVERY = 4.5
+#: How long the reply waits for the first "typing…" to arrive, so it never lands after the reply.
+TYPING_SETTLE = 1.0
+#: How long a long-poll ``getUpdates`` waits for updates, in seconds.
+POLL_TIMEOUT = 30.0
+#: On shutdown, how long turns in progress may take to finish, in seconds.
+DRAIN_TIMEOUT = 10.0
+#: Keyboards remembered as answered (one press per keyboard).
+PRESSED_MEMORY = 10_000
+TOKEN_FORMAT = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
+SECRET_FORMAT = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+
+TelegramApp: TypeAlias = Application[Any, Any, Any, Any, Any, Any]
+Context: TypeAlias = ContextTypes.DEFAULT_TYPE
+T = TypeVar("T")
+
+
+# --- retries ---------------------------------------------------------------------------
+
+
+def retry_after_seconds(exc: Exception) -> float | None:
+    """Telegram's requested wait for a 429, in seconds (an int or a timedelta in PTB 22)."""
+    if not isinstance(exc, RetryAfter):
+        return None
+    with warnings.catch_warnings():
+        # reading it as an int is deprecated since PTB 22.2 unless PTB_TIMEDELTA is set
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value = exc.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+def is_retryable(exc: Exception) -> bool:
+    """Flood control, time-outs and network errors are retried; a bad request is permanent."""
+    if isinstance(exc, RetryAfter | TimedOut):
+        return True
+    return isinstance(exc, NetworkError) and not isinstance(exc, BadRequest)
+
+
+async def _with_retry(call: Callable[[], Awaitable[T]], what: str, attempts: int = 5) -> T:
+    return await send_with_retry(
+        call,
+        what=what,
+        retry_after=retry_after_seconds,
+        retryable=is_retryable,
+        attempts=attempts,
+    )
+
+
+Handler: TypeAlias = Callable[["TelegramChannel", Update, Context], Coroutine[Any, Any, None]]
+
+
+def _guarded(handler: Handler) -> Handler:
+    """One customer's failure never escapes: it is logged with its traceback."""
+
+    @wraps(handler)
+    async def guarded(self: TelegramChannel, update: Update, context: Context) -> None:
+        self._busy += 1
+        self._idle.clear()
+        try:
+            await handler(self, update, context)
+        except Exception:
+            log.exception("telegram: %s failed for update %s", handler.__name__, update.update_id)
+        finally:
+            self._busy -= 1
+            if not self._busy:
+                self._idle.set()
+
+    return guarded
+
+
+# --- the channel -----------------------------------------------------------------------
+
+
+class TelegramChannel:
+    """Handlers that turn Telegram updates into engine turns and send the replies."""
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+        self.engine = app.engine
+        self.languages = tuple(app.content.languages)
+        # every FAQ button's payload is known up front, so long ones survive a restart
+        self.payloads = CallbackData(f"{FAQ_PREFIX}{faq_id}" for faq_id in app.content.faq)
+        self._locks = KeyedLocks()
+        self._pressed: OrderedDict[tuple[int, int], None] = OrderedDict()
+        self._busy = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    async def drain(self) -> None:
+        """Wait until no update is being handled (every reply of every turn is sent)."""
+        await self._idle.wait()
+
+    def install(self, application: TelegramApp) -> None:
+        """Register the handlers (first match wins) and the error handler."""
+        only_new = filters.UpdateType.MESSAGE
+        application.add_handler(CommandHandler("start", self.on_start, filters=only_new))
+        application.add_handler(CommandHandler("help", self.on_help, filters=only_new))
+        application.add_handler(MessageHandler(filters.UpdateType.MESSAGES, self.on_message))
+        application.add_handler(CallbackQueryHandler(self.on_callback))
+        application.add_error_handler(self.on_error)
+
+    # handlers ---------------------------------------------------------------
+
+    @_guarded
+    async def on_message(self, update: Update, context: Context) -> None:
+        """Text, edited text, media and other commands."""
+        inbound = to_inbound(update, context.bot.username)
+        target = target_of(update)
+        if inbound is not None and target is not None:
+            await self.turn(context.bot, inbound, target)
+
+    @_guarded
+    async def on_start(self, update: Update, context: Context) -> None:
+        """``/start``: the engine is greeted in the language of the customer's app."""
+        inbound = to_inbound(update, context.bot.username)
+        target = target_of(update)
+        if inbound is None or target is None:
+            return
+        lang = language_of(update.effective_user, self.languages)
+        lang = lang or await self._conversation_language(inbound) or self.languages[0]
+        greeting = START_GREETINGS.get(lang, START_GREETINGS["en"])
+        await self.turn(context.bot, replace(inbound, text=greeting, kind="command"), target)
+
+    @_guarded
+    async def on_help(self, update: Update, context: Context) -> None:
+        """``/help``: what the bot can do, in the customer's language (the content's
+        ``help`` template when it has one, else a built-in text)."""
+        inbound = to_inbound(update, context.bot.username)
+        target = target_of(update)
+        if inbound is None or target is None:
+            return
+        lang = await self._conversation_language(inbound)
+        lang = lang or language_of(update.effective_user, self.languages) or self.languages[0]
+        renderer = self.engine.renderer
+        company = renderer.render("company_name", lang)
+        if renderer.has("help"):
+            text = renderer.render("help", lang, name=inbound.name, company=company)
+        else:
+            text = help_text(lang, company)
+        await self.deliver(context.bot, target, [Reply(text=text)])
+
+    @_guarded
+    async def on_callback(self, update: Update, context: Context) -> None:
+        """A pressed inline button: always answered; each keyboard takes one press."""
+        query = update.callback_query
+        if query is None:
+            return
+        bot = context.bot
+        inbound = callback_to_inbound(update, payloads=self.payloads)
+        target = target_of(update)
+        jobs: list[Awaitable[None]] = [self._answer(query)]
+        if inbound is not None and target is not None and self._first_press(query):
+            jobs += [self._mark_chosen(bot, query), self.turn(bot, inbound, target)]
+        for outcome in await asyncio.gather(*jobs, return_exceptions=True):
+            if isinstance(outcome, Exception):
+                log.error("telegram: a button press failed", exc_info=outcome)
+
+    async def on_error(self, update: object, context: Context) -> None:
+        """Whatever python-telegram-bot caught: logged with its traceback."""
+        update_id = update.update_id if isinstance(update, Update) else None
+        log.error("telegram: update %s failed", update_id, exc_info=context.error)
+
+    # a turn -----------------------------------------------------------------
+
+    async def turn(self, bot: Bot, inbound: Inbound, target: Target) -> None:
+        """Run the engine (showing "typing…") and send its replies, in order per chat."""
+        async with self._locks.hold(str(inbound.key)):
+            async with self._typing(bot, target):
+                actions = await self.engine.handle(inbound)
+            await self.deliver(bot, target, actions)
+
+    async def deliver(self, bot: Bot, target: Target, actions: list[Action]) -> None:
+        """Send what is for the customer; log the rest (handoff, end, flag, relay)."""
+        quote = target.reply_to
+        for action in actions:
+            if not isinstance(action, Reply | Offer):
+                # not for the customer's eyes: the engine already said what they should read
+                log.info("telegram: %s in chat %s", action.type, target.chat_id)
+                continue
+            for text, markup in render(action, payloads=self.payloads):
+                try:
+                    await self._send(bot, target, text, markup, quote)
+                except Forbidden as exc:
+                    log.warning("telegram: chat %s cannot be written to: %s", target.chat_id, exc)
+                    return
+                except TelegramError:
+                    log.exception("telegram: a reply to chat %s was not delivered", target.chat_id)
+                quote = None  # only the first part quotes the customer's message
+
+    async def _send(
+        self,
+        bot: Bot,
+        target: Target,
+        text: str,
+        markup: InlineKeyboardMarkup | None,
+        quote: int | None,
+    ) -> Message:
+        reply = ReplyParameters(quote, allow_sending_without_reply=True) if quote else None
+        return await _with_retry(
+            lambda: bot.send_message(
+                chat_id=target.chat_id,
+                text=text,
+                parse_mode=PARSE_MODE,
+                reply_markup=markup,
+                message_thread_id=target.thread_id,
+                reply_parameters=reply,
+            ),
+            f"a message to telegram chat {target.chat_id}",
+        )
+
+    @asynccontextmanager
+    async def _typing(self, bot: Bot, target: Target) -> AsyncIterator[None]:
+        """Show "typing…" while the block runs; it has arrived before the block's end."""
+        first = asyncio.Event()
+
+        async def keep_typing() -> None:
+            while True:
+                try:
+                    await bot.send_chat_action(
+                        target.chat_id, ChatAction.TYPING, message_thread_id=target.thread_id
+                    )
+                except TelegramError as exc:  # cosmetic: never retried, never fatal
+                    log.debug("telegram: typing indicator for %s failed: %s", target.chat_id, exc)
+                finally:
+                    first.set()
+                await asyncio.sleep(TYPING_EVERY)
+
+        task = asyncio.create_task(keep_typing())
+        try:
+            yield
+        finally:
+            with suppress(TimeoutError):
+                await asyncio.wait_for(first.wait(), TYPING_SETTLE)
+            task.cancel()
+            with suppress(asyncio.CancelledError):
+                await task
+
+    # buttons ----------------------------------------------------------------
+
+    def _first_press(self, query: CallbackQuery) -> bool:
+        """Whether this is the first press on its keyboard (double taps are ignored)."""
+        shown = query.message
+        if not isinstance(shown, Message):
+            return True
+        key = (shown.chat.id, shown.message_id)
+        if key in self._pressed:
+            return False
+        self._pressed[key] = None
+        while len(self._pressed) > PRESSED_MEMORY:
+            self._pressed.popitem(last=False)
+        return True
+
+    async def _answer(self, query: CallbackQuery) -> None:
+        """Stop the button's spinner (Telegram expects it for every press)."""
+        try:
+            await _with_retry(query.answer, f"the answer to callback {query.id}", attempts=3)
+        except TelegramError:
+            log.warning("telegram: callback %s was not answered", query.id)
+
+    async def _mark_chosen(self, bot: Bot, query: CallbackQuery) -> None:
+        """Replace the keyboard by a note of the choice, so the chat shows what was picked."""
+        shown = query.message
+        if not isinstance(shown, Message) or shown.reply_markup is None:
+            return
+        label = next(
+            (
+                button.text
+                for row in shown.reply_markup.inline_keyboard
+                for button in row
+                if button.callback_data == query.data
+            ),
+            None,
+        )
+        text = f"{shown.text or ''}\n\n✓ {label}".strip() if label else ""
+        try:
+            if text and shown.text and utf16_len(text) <= MAX_MESSAGE:
+                await _with_retry(
+                    lambda: shown.edit_text(escape(text), parse_mode=PARSE_MODE),
+                    f"the choice on message {shown.message_id}",
+                    attempts=3,
+                )
+            else:
+                await _with_retry(
+                    lambda: shown.edit_reply_markup(None),
+                    f"the keyboard of message {shown.message_id}",
+                    attempts=3,
+                )
+        except TelegramError:
+            pass  # logged by send_with_retry; the keyboard merely stays
+
+    async def _conversation_language(self, inbound: Inbound) -> str | None:
+        conv = await self.engine.conversation(str(inbound.key))
+        lang = conv.language if conv is not None else None
+        return lang if lang in self.languages else None
+
+    async def set_commands(self, bot: Bot) -> None:
+        """The /start and /help menu, described in each language of the content."""
+        for lang in self.languages:
+            names = COMMAND_DESCRIPTIONS.get(lang)
+            if names is None:
+                continue
+            commands = [BotCommand(command, about) for command, about in names.items()]
+            code = None if lang == self.languages[0] else lang
+            try:
+                await _with_retry(
+                    _command_setter(bot, commands, code), "the command menu", attempts=2
+                )
+            except TelegramError:
+                log.warning("telegram: could not set the command menu for %s", lang)
+
+
+def _command_setter(
+    bot: Bot, commands: list[BotCommand], code: str | None
+) -> Callable[[], Awaitable[bool]]:
+    return lambda: bot.set_my_commands(commands, language_code=code)
+
+
+# --- serving ---------------------------------------------------------------------------
+
+
+def file_url(base_url: str) -> str:
+    """The Bot API file URL next to ``base_url`` (``…/bot`` → ``…/file/bot``)."""
+    return base_url[: -len("bot")] + "file/bot" if base_url.endswith("/bot") else base_url
+
+
+def build_application(channel: TelegramChannel, settings: Settings) -> TelegramApp:
+    """A python-telegram-bot ``Application`` with the channel's handlers installed."""
+    token = settings.require("telegram_bot_token")
+    if not TOKEN_FORMAT.match(token):
+        raise ConfigError(
+            "TELEGRAM_BOT_TOKEN is malformed: expected digits, a colon and the secret "
+            "(123456789:AA…), as BotFather gives it"
+        )
+    application: TelegramApp = (
+        ApplicationBuilder()
+        .token(token)
+        .base_url(settings.telegram_api_base_url)
+        .base_file_url(file_url(settings.telegram_api_base_url))
+        .concurrent_updates(True)  # other chats go on while one waits; one chat stays in order
+        .get_updates_read_timeout(10.0)  # on top of the long-poll timeout
+        .build()
+    )
+    channel.install(application)
+    return application
+
+
+async def serve_telegram(
+    app: App,
+    settings: Settings,
+    *,
+    webhook_url: str | None,
+    host: str,
+    port: int,
+    poll_timeout: float = POLL_TIMEOUT,
+    channel: TelegramChannel | None = None,
+) -> None:
+    """Serve Telegram until cancelled: long polling, or a webhook at ``webhook_url``.
+
+    The webhook listens on ``host:port`` at the URL's path and rejects requests
+    without ``TELEGRAM_WEBHOOK_SECRET`` (403). Raises :class:`ConfigError` for a
+    missing, malformed or rejected token or secret. When cancelled, it stops
+    taking updates, lets the turns in progress finish (up to ``DRAIN_TIMEOUT``)
+    and stops. ``channel`` may be passed in to watch it (benchmarks, tests).
+    """
+    secret = None
+    if webhook_url:
+        secret = settings.require("telegram_webhook_secret")
+        if not SECRET_FORMAT.match(secret):
+            raise ConfigError(
+                "TELEGRAM_WEBHOOK_SECRET is malformed: use 1–256 characters A–Z, a–z, 0–9, _ or -"
+            )
+    channel = channel or TelegramChannel(app)
+    application = build_application(channel, settings)
+    try:
+        async with application:
+            await _run(application, channel, webhook_url, secret, host, port, poll_timeout)
+    except InvalidToken:
+        raise ConfigError(
+            "TELEGRAM_BOT_TOKEN was rejected by Telegram: copy it again from @BotFather"
+        ) from None
+    except BadRequest as exc:  # e.g. "bad webhook: An HTTPS URL must be provided for webhook"
+        raise FrontdeskError(f"Telegram refused to set up the bot: {exc}") from None
+    except NetworkError as exc:
+        raise FrontdeskError(
+            f"cannot reach the Telegram Bot API at {settings.telegram_api_base_url}: {exc}"
+        ) from None
+    finally:
+        await application.bot.shutdown()  # PTB leaves it open when start-up failed half-way
+
+
+async def _run(
+    application: TelegramApp,
+    channel: TelegramChannel,
+    webhook_url: str | None,
+    secret: str | None,
+    host: str,
+    port: int,
+    poll_timeout: float,
+) -> None:
+    updater = application.updater
+    assert updater is not None  # built with the default updater
+    await channel.set_commands(application.bot)
+    if webhook_url:
+        try:
+            await updater.start_webhook(
+                listen=host,
+                port=port,
+                url_path=urlsplit(webhook_url).path.lstrip("/"),
+                webhook_url=webhook_url,
+                secret_token=secret,
+                allowed_updates=ALLOWED_UPDATES,
+            )
+        except OSError as exc:
+            raise FrontdeskError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+        mode = f"webhook {webhook_url} (listening on {host}:{port})"
+    else:
+        await updater.start_polling(
+            timeout=timedelta(seconds=poll_timeout),
+            allowed_updates=ALLOWED_UPDATES,
+            bootstrap_retries=3,
+        )
+        mode = "long polling"
+    await application.start()
+    print(f"Telegram: @{application.bot.username} answering by {mode}", file=sys.stderr)
+    try:
+        await asyncio.get_running_loop().create_future()  # until cancelled
+    finally:
+        if updater.running:
+            await updater.stop()
+        with suppress(TimeoutError):
+            await asyncio.wait_for(channel.drain(), DRAIN_TIMEOUT)
+        if application.running:
+            await application.stop()

@@ -1,0 +1,183 @@
+"""The ``frontdesk`` command line: chat, validate, init, test."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from bot.config import Settings, load_settings
+from bot.errors import ConfigError, ContentError, FrontdeskError, StoreError
+
+err = Console(stderr=True, highlight=False)
+
+
+def _common_options(parser: argparse.ArgumentParser, *, default: Any) -> None:
+    parser.add_argument(
+        "--content", type=Path, default=default, help="content folder (default: FRONTDESK_CONTENT)"
+    )
+    parser.add_argument(
+        "--database", default=default, help="database URL (default: FRONTDESK_DATABASE_URL)"
+    )
+    parser.add_argument("--config", type=Path, default=default, help="a frontdesk.toml file")
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", default=default or False, help="log debug output"
+    )
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="frontdesk", description=__doc__)
+    _common_options(parser, default=None)
+    # The same options after the command too: `frontdesk chat --content DIR`.
+    common = argparse.ArgumentParser(add_help=False)
+    _common_options(common, default=argparse.SUPPRESS)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    chat = sub.add_parser("chat", parents=[common], help="talk to the bot in this terminal")
+    chat.add_argument("--jsonl", action="store_true", help="scripted driving: JSON lines in/out")
+    chat.add_argument("--name", help="your name as the bot should use it")
+    chat.add_argument("--user", help="your customer id (default: your login)")
+
+    run = sub.add_parser("run", parents=[common], help="serve customers on Slack and/or Telegram")
+    run.add_argument(
+        "channel", nargs="?", choices=("slack", "telegram"), help="default: every configured one"
+    )
+    run.add_argument("--http", type=int, metavar="PORT", help="Slack: HTTP Events API on PORT")
+    run.add_argument("--webhook", metavar="URL", help="Telegram: webhook at this public URL")
+    run.add_argument("--host", default="127.0.0.1", help="bind address (default 127.0.0.1)")
+    run.add_argument(
+        "--port", type=int, default=8443, help="Telegram webhook listen port (default 8443)"
+    )
+
+    validate = sub.add_parser("validate", parents=[common], help="check a content folder")
+    validate.add_argument("dir", nargs="?", type=Path, help="content folder (default: --content)")
+
+    init = sub.add_parser("init", parents=[common], help="scaffold a new content folder")
+    init.add_argument("dir", type=Path)
+
+    test = sub.add_parser(
+        "test", parents=[common], help="run conversation tests against the content"
+    )
+    test.add_argument(
+        "files", nargs="*", type=Path, help="test files (default: tests/conversations)"
+    )
+    return parser
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return load_settings(
+        config_file=args.config, content_dir=args.content, database_url=args.database
+    )
+
+
+async def _chat(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.app import build_app
+    from bot.channels.console import run_console
+    from bot.channels.jsonl import run_jsonl
+
+    app = await build_app(settings)
+    try:
+        if args.jsonl:
+            await run_jsonl(app.engine.handle)
+        else:
+            await run_console(app.engine.handle, name=args.name, user=args.user)
+    finally:
+        await app.close()
+    return 0
+
+
+async def _run(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.app import build_app
+
+    wanted = [args.channel] if args.channel else []
+    if not wanted:
+        wanted = [
+            c
+            for c, token in (
+                ("slack", settings.slack_bot_token),
+                ("telegram", settings.telegram_bot_token),
+            )
+            if token
+        ]
+        if not wanted:
+            raise ConfigError(
+                "no channel is configured: set SLACK_BOT_TOKEN and/or TELEGRAM_BOT_TOKEN"
+            )
+    if "slack" in wanted:
+        settings.require("slack_bot_token")
+        settings.require("slack_signing_secret" if args.http else "slack_app_token")
+    if "telegram" in wanted:
+        settings.require("telegram_bot_token")
+    app = await build_app(settings)
+    try:
+        servers = []
+        if "slack" in wanted:
+            from bot.channels.slack import serve_slack
+
+            servers.append(serve_slack(app, settings, http_port=args.http, host=args.host))
+        if "telegram" in wanted:
+            from bot.channels.telegram import serve_telegram
+
+            servers.append(
+                serve_telegram(
+                    app, settings, webhook_url=args.webhook, host=args.host, port=args.port
+                )
+            )
+        await asyncio.gather(*servers)
+    finally:
+        await app.close()
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point; returns the process exit code."""
+    args = _parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        settings = _settings(args)
+        if args.command == "chat":
+            return asyncio.run(_chat(settings, args))
+        if args.command == "run":
+            return asyncio.run(_run(settings, args))
+        if args.command == "validate":
+            from bot.content.validate import main as validate_main
+
+            code: int = validate_main(args.dir or settings.content_dir)
+            return code
+        if args.command == "init":
+            from bot.content.scaffold import main as init_main
+
+            code = init_main(args.dir)
+            return code
+        if args.command == "test":
+            from bot.convtest import main as test_main
+
+            code = asyncio.run(test_main(settings, args.files))
+            return code
+    except ContentError as exc:
+        err.print("[bold red]The content folder has errors:[/]")
+        for problem in exc.problems:
+            err.print(f"  {problem}", markup=False)
+        return 1
+    except (ConfigError, StoreError) as exc:
+        err.print(f"[bold red]error:[/] {exc}", markup=True)
+        return 2
+    except FrontdeskError as exc:
+        err.print(f"[bold red]error:[/] {exc}")
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

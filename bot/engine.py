@@ -1,0 +1,220 @@
+"""The engine: one customer turn in, platform-free actions out.
+
+``Engine.handle`` loads the conversation, detects the language, understands the
+message, lets the policy decide, and records everything. It never calls a
+platform and never raises for a customer's input.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+from bot.content.model import Content
+from bot.language import detect
+from bot.locks import KeyedLocks
+from bot.models import LANGS, Action, Inbound, Lang, Offer, Reply, State
+from bot.nlu import NLU
+from bot.policy import BUTTON_ELSE, BUTTON_HUMAN, FAQ_PREFIX, FEEDBACK_PREFIX, Policy, Thresholds
+from bot.responses import Renderer
+from bot.store import Store
+from bot.store.records import Conversation, Message
+from bot.text import clean
+from bot.turn import Turn
+
+log = logging.getLogger(__name__)
+
+RATINGS = frozenset("12345")
+#: Inbound kinds that carry no text the bot can read.
+NON_TEXT = frozenset(
+    {"sticker", "photo", "file", "voice", "video", "audio", "location", "contact", "other"}
+)
+
+
+class Stage(Protocol):
+    """A step around the policy: the guard before it, offers and handoff after it.
+
+    ``before`` runs in order until a stage sets ``turn.done`` (the policy is then
+    skipped); ``after`` runs for every stage, in order, once actions are decided.
+    """
+
+    async def before(self, turn: Turn) -> None: ...
+
+    async def after(self, turn: Turn) -> None: ...
+
+
+class Engine:
+    """Serves customer turns; one instance per process, shared by all channels."""
+
+    def __init__(
+        self,
+        *,
+        content: Content,
+        nlu: NLU,
+        store: Store,
+        thresholds: Thresholds,
+        idle: timedelta = timedelta(minutes=30),
+        max_chars: int = 2000,
+        stages: Sequence[Stage] = (),
+    ) -> None:
+        self.content = content
+        self.nlu = nlu
+        self.store = store
+        self.policy = Policy(content, thresholds)
+        self.renderer = Renderer(content.templates)
+        self.idle = idle
+        self.max_chars = max_chars
+        self.stages = tuple(stages)
+        self._locks = KeyedLocks()
+
+    async def handle(self, inbound: Inbound) -> list[Action]:
+        """Serve one inbound message; turns of one conversation run one at a time."""
+        async with self._locks.hold(str(inbound.key)):
+            started = time.perf_counter()
+            turn = await self._open(inbound)
+            try:
+                for stage in self.stages:
+                    await stage.before(turn)
+                    if turn.done:
+                        break
+                if not turn.done:
+                    await self._decide(turn)
+                for stage in self.stages:
+                    await stage.after(turn)
+            except Exception:
+                log.exception("turn failed for %s", inbound.key)
+                turn.actions = [Reply(text=turn.render("error") or "…")]
+            await self._record(turn, started)
+            return turn.actions
+
+    # steps -----------------------------------------------------------------
+
+    async def _open(self, inbound: Inbound) -> Turn:
+        key, now = str(inbound.key), inbound.at
+        customer = await self.store.customer(
+            inbound.key.platform, inbound.user, name=inbound.name, handle=inbound.handle
+        )
+        conv = await self.store.current_conversation(key)
+        if conv is not None and now - conv.updated_at > self.idle:
+            conv.status = State.ENDED
+            await self.store.save_conversation(conv)
+            conv = None
+        new = conv is None
+        if conv is None:
+            conv = await self.store.start_conversation(
+                key, inbound.key.platform, customer.id, language=customer.language
+            )
+        customer.earlier_conversations = await self.store.count_conversations(customer.id) - 1
+        text = clean(inbound.text)
+        lang: str = detect(text, default=_lang(conv.language or customer.language))
+        if lang not in self.content.languages:
+            lang = conv.language or self.content.languages[0]
+        return Turn(
+            inbound=inbound,
+            customer=customer,
+            conv=conv,
+            lang=lang,
+            text=text,
+            renderer=self.renderer,
+            new_conversation=new,
+        )
+
+    async def _decide(self, turn: Turn) -> None:
+        inbound = turn.inbound
+        if inbound.button is not None:
+            return self._button(turn, inbound.button)
+        if inbound.kind in NON_TEXT:
+            return turn.say("non_text")
+        if not turn.text:
+            return turn.say("empty")
+        if len(turn.text) > self.max_chars:
+            return turn.say("too_long")
+        if self._typed_feedback(turn):
+            return
+        ranked = await self.nlu.parse(turn.text)
+        self.policy.respond(turn, ranked)
+
+    def _button(self, turn: Turn, payload: str) -> None:
+        turn.understood.intent = "button"
+        if payload.startswith(FAQ_PREFIX) and payload[len(FAQ_PREFIX) :] in self.content.faq:
+            return self.policy.answer(turn, payload[len(FAQ_PREFIX) :], 1.0)
+        score = payload.removeprefix(FEEDBACK_PREFIX)
+        if payload.startswith(FEEDBACK_PREFIX) and score in RATINGS:
+            return self._feedback(turn, int(score))
+        if payload == BUTTON_HUMAN:
+            return self.policy.on_human(turn)
+        if payload == BUTTON_ELSE:
+            turn.state.pop("pending", None)
+            return turn.say("rephrase") if turn.renderer.has("rephrase") else turn.say("affirm")
+        turn.say("unknown_button")
+
+    def _typed_feedback(self, turn: Turn) -> bool:
+        """A bare "1"–"5" right after the rating question counts as the rating."""
+        if turn.state.get("feedback_asked") and not turn.state.get("feedback"):
+            digit = turn.text.strip().rstrip("점点⭐ ").strip()
+            if digit in RATINGS:
+                self._feedback(turn, int(digit))
+                return True
+        return False
+
+    def _feedback(self, turn: Turn, score: int) -> None:
+        turn.state["feedback"] = score
+        turn.understood.intent = "feedback"
+        turn.understood.confidence = float(score)
+        turn.say("feedback_thanks" if score >= 4 else "feedback_sorry")
+
+    async def _record(self, turn: Turn, started: float) -> None:
+        conv, now = turn.conv, datetime.now(UTC)
+        conv.language = turn.lang
+        latency = (time.perf_counter() - started) * 1000
+        inbound = turn.inbound
+        records = [
+            Message(
+                conversation_id=conv.id,
+                direction="in",
+                text=turn.text if inbound.button is None else inbound.button,
+                created_at=inbound.at,
+                kind="button" if inbound.button is not None else inbound.kind,
+                language=turn.lang,
+                intent=turn.understood.intent,
+                confidence=turn.understood.confidence,
+                faq_id=turn.understood.faq_id,
+                platform_message_id=inbound.message_id,
+            )
+        ]
+        records += [
+            Message(
+                conversation_id=conv.id,
+                direction="out",
+                text=action.text,
+                created_at=now,
+                kind=action.type,
+                language=turn.lang,
+                latency_ms=latency,
+            )
+            for action in turn.actions
+            if isinstance(action, Reply | Offer)
+        ]
+        await self.store.add_messages(records)
+        if "feedback" in turn.state and turn.understood.intent == "feedback":
+            await self.store.add_feedback(conv.id, int(turn.state["feedback"]))
+        if turn.customer.language != turn.lang:
+            await self.store.set_customer_language(turn.customer.id, turn.lang)
+        await self.store.save_conversation(conv)
+
+    # introspection for tests and the CLI ---------------------------------------
+
+    async def conversation(self, key: str) -> Conversation | None:
+        """The open conversation on ``key``, if any."""
+        return await self.store.current_conversation(key)
+
+
+def _lang(code: str | None) -> Lang:
+    """A known language code, English when unknown."""
+    for lang in LANGS:
+        if code == lang:
+            return lang
+    return "en"

@@ -1,0 +1,258 @@
+"""The SQLAlchemy store: SQLite by default, PostgreSQL through the same code."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from bot.errors import StoreError
+from bot.models import State
+from bot.store import tables as t
+from bot.store.records import Conversation, Customer, Message
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
+def _upgrade(connection: sa.Connection) -> None:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.attributes["connection"] = connection
+    command.upgrade(cfg, "heads")
+
+
+class SqlStore:
+    """Customers, conversations, messages and feedback in one SQL database."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    @classmethod
+    async def open(cls, url: str) -> SqlStore:
+        """Connect, create the SQLite folder if needed, and migrate to the newest schema."""
+        parsed = sa.engine.make_url(url)
+        if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_async_engine(url)
+        try:
+            async with engine.begin() as conn:
+                await conn.run_sync(_upgrade)
+        except (SQLAlchemyError, OSError) as exc:
+            await engine.dispose()
+            raise StoreError(
+                f"cannot open the database {parsed.render_as_string()}: {exc}"
+            ) from exc
+        return cls(engine)
+
+    @property
+    def engine(self) -> AsyncEngine:
+        """The SQLAlchemy engine, for feature repositories sharing this database."""
+        return self._engine
+
+    async def close(self) -> None:
+        """Release connections."""
+        await self._engine.dispose()
+
+    async def _run(self, stmt: Any) -> sa.CursorResult[Any]:
+        try:
+            async with self._engine.begin() as conn:
+                result: sa.CursorResult[Any] = await conn.execute(stmt)
+                return result
+        except SQLAlchemyError as exc:
+            raise StoreError(str(exc)) from exc
+
+    # customers ------------------------------------------------------------
+
+    async def customer(
+        self, platform: str, user_id: str, *, name: str | None = None, handle: str | None = None
+    ) -> Customer:
+        """The customer for this platform user, created on first sight; name kept fresh."""
+        now = datetime.now(UTC)
+        where = (t.customers.c.platform == platform, t.customers.c.user_id == user_id)
+        try:
+            async with self._engine.begin() as conn:
+                row = (await conn.execute(sa.select(t.customers).where(*where))).first()
+                if row is None:
+                    values = {"platform": platform, "user_id": user_id, "name": name}
+                    await conn.execute(
+                        t.customers.insert().values(
+                            handle=handle, created_at=now, last_seen_at=now, **values
+                        )
+                    )
+                else:
+                    changes: dict[str, Any] = {"last_seen_at": now}
+                    if name and name != row.name:
+                        changes["name"] = name
+                    if handle and handle != row.handle:
+                        changes["handle"] = handle
+                    await conn.execute(t.customers.update().where(*where).values(**changes))
+                row = (await conn.execute(sa.select(t.customers).where(*where))).one()
+        except SQLAlchemyError as exc:
+            raise StoreError(str(exc)) from exc
+        return self._to_customer(row)
+
+    async def set_customer_language(self, customer_id: int, language: str) -> None:
+        """Remember the language a customer last wrote in."""
+        await self._run(
+            t.customers.update().where(t.customers.c.id == customer_id).values(language=language)
+        )
+
+    async def count_conversations(self, customer_id: int) -> int:
+        """How many conversations this customer has had."""
+        result = await self._run(
+            sa.select(sa.func.count()).where(t.conversations.c.customer_id == customer_id)
+        )
+        return int(result.scalar_one())
+
+    def _to_customer(self, row: Any) -> Customer:
+        return Customer(
+            id=row.id,
+            platform=row.platform,
+            user_id=row.user_id,
+            name=row.name,
+            handle=row.handle,
+            language=row.language,
+            created_at=_utc(row.created_at) or datetime.now(UTC),
+            last_seen_at=_utc(row.last_seen_at) or datetime.now(UTC),
+        )
+
+    # conversations ----------------------------------------------------------
+
+    async def current_conversation(self, key: str) -> Conversation | None:
+        """The newest conversation on this key that has not ended."""
+        result = await self._run(
+            sa.select(t.conversations)
+            .where(t.conversations.c.key == key, t.conversations.c.status != State.ENDED.value)
+            .order_by(t.conversations.c.id.desc())
+            .limit(1)
+        )
+        row = result.first()
+        return None if row is None else self._to_conversation(row)
+
+    async def start_conversation(
+        self, key: str, platform: str, customer_id: int, *, language: str | None = None
+    ) -> Conversation:
+        """Open a new conversation."""
+        now = datetime.now(UTC)
+        values = {
+            "key": key,
+            "platform": platform,
+            "customer_id": customer_id,
+            "status": State.ACTIVE.value,
+            "language": language,
+            "state": {},
+            "started_at": now,
+            "updated_at": now,
+        }
+        result = await self._run(t.conversations.insert().values(**values))
+        new_id = result.inserted_primary_key[0] if result.inserted_primary_key else None
+        if new_id is None:
+            raise StoreError("the database returned no id for a new conversation")
+        return Conversation(
+            id=int(new_id),
+            key=key,
+            platform=platform,
+            customer_id=customer_id,
+            status=State.ACTIVE,
+            language=language,
+            state={},
+            started_at=now,
+            updated_at=now,
+        )
+
+    async def save_conversation(self, conv: Conversation) -> None:
+        """Write back status, language and state."""
+        conv.updated_at = datetime.now(UTC)
+        if conv.status is State.ENDED and conv.ended_at is None:
+            conv.ended_at = conv.updated_at
+        await self._run(
+            t.conversations.update()
+            .where(t.conversations.c.id == conv.id)
+            .values(
+                status=conv.status.value,
+                language=conv.language,
+                state=conv.state,
+                updated_at=conv.updated_at,
+                ended_at=conv.ended_at,
+            )
+        )
+
+    async def conversation(self, conversation_id: int) -> Conversation | None:
+        """One conversation by id."""
+        result = await self._run(
+            sa.select(t.conversations).where(t.conversations.c.id == conversation_id)
+        )
+        row = result.first()
+        return None if row is None else self._to_conversation(row)
+
+    def _to_conversation(self, row: Any) -> Conversation:
+        return Conversation(
+            id=row.id,
+            key=row.key,
+            platform=row.platform,
+            customer_id=row.customer_id,
+            status=State(row.status),
+            language=row.language,
+            state=dict(row.state or {}),
+            started_at=_utc(row.started_at) or datetime.now(UTC),
+            updated_at=_utc(row.updated_at) or datetime.now(UTC),
+            ended_at=_utc(row.ended_at),
+        )
+
+    # messages and feedback -------------------------------------------------
+
+    async def add_messages(self, records: list[Message]) -> None:
+        """Record messages (one transaction)."""
+        if not records:
+            return
+        rows = [{k: v for k, v in asdict(m).items() if k != "id"} for m in records]
+        await self._run(t.messages.insert().values(rows))
+
+    async def messages(self, conversation_id: int) -> list[Message]:
+        """A conversation's messages, oldest first."""
+        result = await self._run(
+            sa.select(t.messages)
+            .where(t.messages.c.conversation_id == conversation_id)
+            .order_by(t.messages.c.id)
+        )
+        out = []
+        for row in result:
+            data = dict(row._mapping)
+            data["created_at"] = _utc(data["created_at"])
+            out.append(Message(**data))
+        return out
+
+    async def add_feedback(self, conversation_id: int, score: int) -> None:
+        """Record a 1–5 rating."""
+        await self._run(
+            t.feedback.insert().values(
+                conversation_id=conversation_id, score=score, created_at=datetime.now(UTC)
+            )
+        )
+
+    async def feedback(self, conversation_id: int) -> list[int]:
+        """Ratings given in a conversation."""
+        result = await self._run(
+            sa.select(t.feedback.c.score)
+            .where(t.feedback.c.conversation_id == conversation_id)
+            .order_by(t.feedback.c.id)
+        )
+        return [int(s) for s in result.scalars()]
+
+
+async def open_store(url: str) -> SqlStore:
+    """The store for ``url`` (``sqlite+aiosqlite:///…`` or ``postgresql+asyncpg://…``)."""
+    return await SqlStore.open(url)

@@ -1,0 +1,19 @@
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.app import App
+from tests.harness import Chat, start_app
+
+
+@pytest.fixture
+async def app(tmp_path: Path) -> AsyncIterator[App]:
+    app = await start_app(tmp_path)
+    yield app
+    await app.close()
+
+
+@pytest.fixture
+def chat(app: App) -> Chat:
+    return Chat(app, user="mina", name="Mina")
