@@ -94,10 +94,9 @@ class Engine:
 
     async def _open(self, inbound: Inbound) -> Turn:
         key, now = str(inbound.key), inbound.at
-        customer = await self.store.customer(
-            inbound.key.platform, inbound.user, name=inbound.name, handle=inbound.handle
+        customer, conv = await self.store.arrive(
+            key, inbound.key.platform, inbound.user, name=inbound.name, handle=inbound.handle
         )
-        conv = await self.store.current_conversation(key)
         if conv is not None and now - conv.updated_at > self.idle:
             conv.status = State.ENDED
             await self.store.save_conversation(conv)
@@ -107,7 +106,8 @@ class Engine:
             conv = await self.store.start_conversation(
                 key, inbound.key.platform, customer.id, language=customer.language
             )
-        customer.earlier_conversations = await self.store.count_conversations(customer.id) - 1
+        else:
+            customer.earlier_conversations -= 1  # the open one is not "earlier"
         text = clean(inbound.text)
         lang: str = detect(text, default=_lang(conv.language or customer.language))
         if lang not in self.content.languages:
@@ -198,12 +198,13 @@ class Engine:
             for action in turn.actions
             if isinstance(action, Reply | Offer)
         ]
-        await self.store.add_messages(records)
-        if "feedback" in turn.state and turn.understood.intent == "feedback":
-            await self.store.add_feedback(conv.id, int(turn.state["feedback"]))
-        if turn.customer.language != turn.lang:
-            await self.store.set_customer_language(turn.customer.id, turn.lang)
-        await self.store.save_conversation(conv)
+        rated = turn.understood.intent == "feedback" and "feedback" in turn.state
+        await self.store.record_turn(
+            conv,
+            records,
+            feedback=int(turn.state["feedback"]) if rated else None,
+            customer=None if turn.customer.language == turn.lang else (turn.customer.id, turn.lang),
+        )
 
     # introspection for tests and the CLI ---------------------------------------
 

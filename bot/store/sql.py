@@ -27,6 +27,15 @@ def _utc(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
 
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    """WAL: readers don't block the writer, and a commit is not an fsync each time."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
 def _upgrade(connection: sa.Connection) -> None:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
@@ -47,6 +56,8 @@ class SqlStore:
         if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_async_engine(url)
+        if parsed.get_backend_name() == "sqlite":
+            sa.event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         try:
             async with engine.begin() as conn:
                 await conn.run_sync(_upgrade)
@@ -80,28 +91,58 @@ class SqlStore:
         self, platform: str, user_id: str, *, name: str | None = None, handle: str | None = None
     ) -> Customer:
         """The customer for this platform user, created on first sight; name kept fresh."""
-        now = datetime.now(UTC)
-        where = (t.customers.c.platform == platform, t.customers.c.user_id == user_id)
         try:
             async with self._engine.begin() as conn:
-                row = (await conn.execute(sa.select(t.customers).where(*where))).first()
-                if row is None:
-                    values = {"platform": platform, "user_id": user_id, "name": name}
-                    await conn.execute(
-                        t.customers.insert().values(
-                            handle=handle, created_at=now, last_seen_at=now, **values
-                        )
-                    )
-                else:
-                    changes: dict[str, Any] = {"last_seen_at": now}
-                    if name and name != row.name:
-                        changes["name"] = name
-                    if handle and handle != row.handle:
-                        changes["handle"] = handle
-                    await conn.execute(t.customers.update().where(*where).values(**changes))
-                row = (await conn.execute(sa.select(t.customers).where(*where))).one()
+                return await self._upsert_customer(conn, platform, user_id, name, handle)
         except SQLAlchemyError as exc:
             raise StoreError(str(exc)) from exc
+
+    async def arrive(
+        self,
+        key: str,
+        platform: str,
+        user_id: str,
+        *,
+        name: str | None = None,
+        handle: str | None = None,
+    ) -> tuple[Customer, Conversation | None]:
+        """One transaction at the start of a turn: the customer (with their count of
+        conversations so far in ``earlier_conversations``) and the open conversation."""
+        try:
+            async with self._engine.begin() as conn:
+                customer = await self._upsert_customer(conn, platform, user_id, name, handle)
+                count = (
+                    await conn.execute(
+                        sa.select(sa.func.count()).where(
+                            t.conversations.c.customer_id == customer.id
+                        )
+                    )
+                ).scalar_one()
+                row = (await conn.execute(_current(key))).first()
+        except SQLAlchemyError as exc:
+            raise StoreError(str(exc)) from exc
+        customer.earlier_conversations = int(count)
+        return customer, None if row is None else self._to_conversation(row)
+
+    async def _upsert_customer(
+        self, conn: Any, platform: str, user_id: str, name: str | None, handle: str | None
+    ) -> Customer:
+        now = datetime.now(UTC)
+        where = (t.customers.c.platform == platform, t.customers.c.user_id == user_id)
+        row = (await conn.execute(sa.select(t.customers).where(*where))).first()
+        if row is None:
+            values = {"platform": platform, "user_id": user_id, "name": name, "handle": handle}
+            await conn.execute(
+                t.customers.insert().values(created_at=now, last_seen_at=now, **values)
+            )
+        else:
+            changes: dict[str, Any] = {"last_seen_at": now}
+            if name and name != row.name:
+                changes["name"] = name
+            if handle and handle != row.handle:
+                changes["handle"] = handle
+            await conn.execute(t.customers.update().where(*where).values(**changes))
+        row = (await conn.execute(sa.select(t.customers).where(*where))).one()
         return self._to_customer(row)
 
     async def set_customer_language(self, customer_id: int, language: str) -> None:
@@ -133,13 +174,7 @@ class SqlStore:
 
     async def current_conversation(self, key: str) -> Conversation | None:
         """The newest conversation on this key that has not ended."""
-        result = await self._run(
-            sa.select(t.conversations)
-            .where(t.conversations.c.key == key, t.conversations.c.status != State.ENDED.value)
-            .order_by(t.conversations.c.id.desc())
-            .limit(1)
-        )
-        row = result.first()
+        row = (await self._run(_current(key))).first()
         return None if row is None else self._to_conversation(row)
 
     async def start_conversation(
@@ -178,17 +213,7 @@ class SqlStore:
         conv.updated_at = datetime.now(UTC)
         if conv.status is State.ENDED and conv.ended_at is None:
             conv.ended_at = conv.updated_at
-        await self._run(
-            t.conversations.update()
-            .where(t.conversations.c.id == conv.id)
-            .values(
-                status=conv.status.value,
-                language=conv.language,
-                state=conv.state,
-                updated_at=conv.updated_at,
-                ended_at=conv.ended_at,
-            )
-        )
+        await self._run(_save(conv))
 
     async def conversation(self, conversation_id: int) -> Conversation | None:
         """One conversation by id."""
@@ -213,6 +238,40 @@ class SqlStore:
         )
 
     # messages and feedback -------------------------------------------------
+
+    async def record_turn(
+        self,
+        conv: Conversation,
+        records: list[Message],
+        *,
+        feedback: int | None = None,
+        customer: tuple[int, str] | None = None,
+    ) -> None:
+        """One transaction at the end of a turn: messages, a rating, the customer's
+        language (``(customer_id, language)``) and the conversation's state."""
+        conv.updated_at = datetime.now(UTC)
+        if conv.status is State.ENDED and conv.ended_at is None:
+            conv.ended_at = conv.updated_at
+        try:
+            async with self._engine.begin() as conn:
+                if records:
+                    rows = [{k: v for k, v in asdict(m).items() if k != "id"} for m in records]
+                    await conn.execute(t.messages.insert().values(rows))
+                if feedback is not None:
+                    await conn.execute(
+                        t.feedback.insert().values(
+                            conversation_id=conv.id, score=feedback, created_at=conv.updated_at
+                        )
+                    )
+                if customer is not None:
+                    await conn.execute(
+                        t.customers.update()
+                        .where(t.customers.c.id == customer[0])
+                        .values(language=customer[1])
+                    )
+                await conn.execute(_save(conv))
+        except SQLAlchemyError as exc:
+            raise StoreError(str(exc)) from exc
 
     async def add_messages(self, records: list[Message]) -> None:
         """Record messages (one transaction)."""
@@ -251,6 +310,29 @@ class SqlStore:
             .order_by(t.feedback.c.id)
         )
         return [int(s) for s in result.scalars()]
+
+
+def _current(key: str) -> Any:
+    return (
+        sa.select(t.conversations)
+        .where(t.conversations.c.key == key, t.conversations.c.status != State.ENDED.value)
+        .order_by(t.conversations.c.id.desc())
+        .limit(1)
+    )
+
+
+def _save(conv: Conversation) -> Any:
+    return (
+        t.conversations.update()
+        .where(t.conversations.c.id == conv.id)
+        .values(
+            status=conv.status.value,
+            language=conv.language,
+            state=conv.state,
+            updated_at=conv.updated_at,
+            ended_at=conv.ended_at,
+        )
+    )
 
 
 async def open_store(url: str) -> SqlStore:
