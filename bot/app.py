@@ -11,8 +11,10 @@ from bot.config import Settings
 from bot.content import Content, load_content
 from bot.engine import Engine, Stage
 from bot.guard import Guard
+from bot.handoff import Desk
+from bot.handoff import load_settings as load_handoff
 from bot.nlu import NLU, Example, create_embedded
-from bot.offers.stage import offer_stage
+from bot.offers.stage import OfferStage, offer_stage
 from bot.policy import FAQ_PREFIX, Thresholds
 from bot.store import Store, open_store
 
@@ -60,6 +62,7 @@ class App:
     content: Content
     engine: Engine
     store: Store
+    desk: Desk | None = None
 
     async def close(self) -> None:
         """Release the store."""
@@ -75,9 +78,17 @@ async def build_app(settings: Settings, *, nlu: NLU | None = None) -> App:
     fitted, store = await asyncio.gather(
         train(content) if nlu is None else _ready(nlu), open_store(settings.database_url)
     )
-    stages: list[Stage] = [Guard.open(content.root, store)]  # first: reads every turn
+    guard = Guard.open(content.root, store)
     cooldown = timedelta(days=settings.offer_cooldown_days)
-    stages.append(offer_stage(content, store, cooldown=cooldown))  # last: by the guard's mood
+    offers: OfferStage = offer_stage(content, store, cooldown=cooldown)
+    desk = Desk(
+        content=content, store=store, settings=load_handoff(content.root), describer=guard,
+        offers=offers,
+    )  # fmt: skip
+    # The guard reads every turn, with an agent too (threats are flagged); then an open
+    # ticket takes the message (relay, no bot answer); offers go by the guard's mood;
+    # the ticket stage is last, so it sees every Handoff the policy or the guard decided.
+    stages: list[Stage] = [guard, desk.relay, offers, desk.tickets]
     engine = Engine(
         content=content,
         nlu=fitted,
@@ -91,4 +102,4 @@ async def build_app(settings: Settings, *, nlu: NLU | None = None) -> App:
         max_chars=settings.max_chars,
         stages=stages,
     )
-    return App(settings=settings, content=content, engine=engine, store=store)
+    return App(settings=settings, content=content, engine=engine, store=store, desk=desk)

@@ -76,17 +76,23 @@ def _settings(args: argparse.Namespace) -> Settings:
     )
 
 
+async def _none(command: Any) -> list[dict[str, Any]]:
+    return [{"type": "error", "error": "no agents' desk"}]
+
+
 async def _chat(settings: Settings, args: argparse.Namespace) -> int:
     from bot.app import build_app
     from bot.channels.console import run_console
     from bot.channels.jsonl import run_jsonl
+    from bot.handoff.commands import ConsoleAgent, jsonl_agent
 
     app = await build_app(settings)
     try:
         if args.jsonl:
-            await run_jsonl(app.engine.handle)
+            await run_jsonl(app.engine.handle, agent=jsonl_agent(app.desk) if app.desk else _none)
         else:
-            await run_console(app.engine.handle, name=args.name, user=args.user)
+            agent = ConsoleAgent(app.desk) if app.desk else None
+            await run_console(app.engine.handle, name=args.name, user=args.user, agent=agent)
     finally:
         await app.close()
     return 0
@@ -129,7 +135,14 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
                     app, settings, webhook_url=args.webhook, host=args.host, port=args.port
                 )
             )
-        await asyncio.gather(*servers)
+        # no-claim timeouts, never silence; a task of its own so that Ctrl-C still
+        # waits for the servers' clean shutdown (gather would end with the first child)
+        sweeps = asyncio.create_task(app.desk.run_sweeps()) if app.desk else None
+        try:
+            await asyncio.gather(*servers)
+        finally:
+            if sweeps is not None:
+                sweeps.cancel()
     finally:
         await app.close()
     return 0

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import getpass
+from collections.abc import Awaitable, Callable
 
 from rich.console import Console
 from rich.text import Text
 
 from bot.channels.jsonl import PLATFORM, Handler
-from bot.models import Action, Button, ConversationKey, Handoff, Inbound, Offer, Reply
+from bot.models import Action, Button, ConversationKey, Handoff, Inbound, Offer, Relay, Reply
 
-HELP = "Type a message. A number presses a button. /name NAME, /help, /quit."
+HELP = "Type a message. A number presses a button. /name NAME, /agent …, /help, /quit."
+#: Runs an agent's ``/agent …`` line: actions for the customer, lines for the desk.
+AgentConsole = Callable[[str], Awaitable[tuple[list[Action], list[str]]]]
 
 
 def press(choice: str, buttons: tuple[Button, ...]) -> str | None:
@@ -29,14 +32,25 @@ def show(console: Console, action: Action) -> tuple[Button, ...]:
             console.print(Text(f"      [{n}] ", style="cyan") + Text(button.label))
         return action.buttons
     if isinstance(action, Handoff):
-        note = f"⤷ handoff to a person ({action.reason})"
+        note = f"⤷ handoff to a person ({action.reason}) {action.ticket}"
         console.print(Text(note, style="yellow"))
+        if action.summary:
+            console.print(Text(action.summary, style="dim"))
+        return ()
+    if isinstance(action, Relay):
+        console.print(Text(f"⤷ to the agent ({action.ticket}): {action.text}", style="yellow"))
         return ()
     console.print(Text(f"⤷ {action.type}: {getattr(action, 'reason', '')}", style="magenta"))
     return ()
 
 
-async def run_console(handle: Handler, *, name: str | None = None, user: str | None = None) -> None:
+async def run_console(
+    handle: Handler,
+    *,
+    name: str | None = None,
+    user: str | None = None,
+    agent: AgentConsole | None = None,
+) -> None:
     """Chat until end of input or /quit."""
     console = Console(highlight=False)
     user = user or getpass.getuser() or "you"
@@ -61,6 +75,13 @@ async def run_console(handle: Handler, *, name: str | None = None, user: str | N
             continue
         if line.startswith("/name "):
             name = line[6:].strip() or None
+            continue
+        if agent is not None and line.startswith("/agent"):
+            actions, notes = await agent(line[6:])
+            for note in notes:
+                console.print(Text(note, style="magenta"))
+            for action in actions:
+                buttons = show(console, action) or buttons
             continue
         payload = press(line.strip(), buttons)
         inbound = Inbound(

@@ -188,6 +188,8 @@ class SlackChannel:
         self._tasks: set[asyncio.Task[None]] = set()
         self._socket: AsyncSocketModeHandler | None = None
         self._runner: web.AppRunner | None = None
+        #: The agents' desk when it is a Slack channel (bot.handoff.slack_desk).
+        self.desk_room: Any = None
 
     @classmethod
     def from_settings(cls, engine: Engine, settings: Settings) -> SlackChannel:
@@ -297,6 +299,9 @@ class SlackChannel:
             log.info("event %s delivered again (Slack retry); already handled", event_id)
             self.stats["duplicate"] += 1
             return
+        if self.desk_room is not None and self.desk_room.wants(event):
+            self._spawn(self.desk_room.on_message(event), "desk")
+            return
         inbound = to_inbound(event, bot_user_id=self.bot_user_id)
         if inbound is None:
             self.stats["ignored"] += 1
@@ -362,6 +367,10 @@ class SlackChannel:
             log.exception("could not render the error template")
             return SORRY
 
+    async def deliver(self, key: ConversationKey, action: Action) -> None:
+        """Send one action to a conversation (an agent's message, from the desk)."""
+        await self._deliver(key, action)
+
     async def _deliver(self, key: ConversationKey, action: Action) -> None:
         args = render(action)
         if args is None:
@@ -395,6 +404,10 @@ def _host(host: str) -> str:
 async def serve_slack(app: App, settings: Settings, *, http_port: int | None, host: str) -> None:
     """Serve customers on Slack until cancelled."""
     channel = SlackChannel.from_settings(app.engine, settings)
+    if app.desk is not None:
+        from bot.handoff.slack_desk import attach_channel
+
+        attach_channel(app.desk, channel)  # agents' messages, a channel desk
     where = await channel.start(http_port=http_port, host=host)
     if http_port is None:
         print("Slack: connected over Socket Mode", file=sys.stderr)

@@ -174,6 +174,8 @@ class TelegramChannel:
         self._busy = 0
         self._idle = asyncio.Event()
         self._idle.set()
+        #: The agents' desk when it is a Telegram group (bot.handoff.telegram_desk).
+        self.desk_room: Any = None
 
     async def drain(self) -> None:
         """Wait until no update is being handled (every reply of every turn is sent)."""
@@ -193,6 +195,8 @@ class TelegramChannel:
     @_guarded
     async def on_message(self, update: Update, context: Context) -> None:
         """Text, edited text, media and other commands."""
+        if self.desk_room is not None and await self.desk_room.on_update(update):
+            return
         inbound = to_inbound(update, context.bot.username)
         target = target_of(update)
         if inbound is not None and target is not None:
@@ -233,6 +237,8 @@ class TelegramChannel:
         """A pressed inline button: always answered; each keyboard takes one press."""
         query = update.callback_query
         if query is None:
+            return
+        if self.desk_room is not None and await self.desk_room.on_update(update):
             return
         bot = context.bot
         inbound = callback_to_inbound(update, payloads=self.payloads)
@@ -460,6 +466,10 @@ async def serve_telegram(
             )
     channel = channel or TelegramChannel(app)
     application = build_application(channel, settings)
+    if app.desk is not None:
+        from bot.handoff.telegram_desk import attach_channel
+
+        attach_channel(app.desk, channel, application.bot)  # agents' messages, a group desk
     try:
         async with application:
             await _run(application, channel, webhook_url, secret, host, port, poll_timeout)

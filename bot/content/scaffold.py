@@ -38,6 +38,9 @@ def _plan(target: Path, source: Path) -> list[tuple[Path, Path]]:
     if settings.is_file():
         plan.append((settings, target / "handoff" / "settings.yml"))
     plan += [
+        (p, target / "handoff" / "guard" / p.name) for p in _yaml(source / "handoff" / "guard")
+    ]
+    plan += [
         (p, target / p.relative_to(SKELETON))
         for p in sorted(SKELETON.rglob("*"))
         if p.is_file() and p.suffix == ".yml"

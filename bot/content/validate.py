@@ -42,10 +42,11 @@ from rich.markup import escape
 from bot.content.loader import load_content
 from bot.content.model import BUILTIN_INTENTS, Content, Where
 from bot.errors import ContentError, Problem
+from bot.guard.validate import validate_guard
 from bot.language import detect
 
 #: Variables the engine fills in every template.
-VARIABLES = frozenset({"name", "company", "topic", "wait"})
+VARIABLES = frozenset({"name", "company", "topic", "wait", "agent"})
 #: Extra variables a particular template is documented to receive.
 TEMPLATE_EXTRAS: dict[str, frozenset[str]] = {}
 #: Templates the engine renders by name; it cannot do without these.
@@ -58,6 +59,9 @@ REQUIRED_TEMPLATES = frozenset(
         # the offer stage (bot/offers; responses/offer_replies.yml)
         "offer_button_more", "offer_button_no", "offer_accepted", "offer_accepted_no_link",
         "offer_declined",
+        # human handoff (bot/handoff; responses/handoff.yml)
+        "handoff_connecting", "handoff_after_hours", "handoff_no_agent", "handoff_joined",
+        "handoff_returned", "handoff_resolved",
     }
 )  # fmt: skip
 #: Templates the engine uses when present.
@@ -281,6 +285,7 @@ def validate(root: Path) -> list[Problem]:
     except OSError as exc:
         return [Problem(str(root), 0, f"cannot read: {exc.strerror or exc}", "error")]
     problems = [p for check in CHECKS for p in check(content)]
+    problems += validate_guard(root, content=content)
     return sorted(problems, key=lambda p: p.severity != "error")
 
 

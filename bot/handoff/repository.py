@@ -49,6 +49,17 @@ class Ticket:
     def open(self) -> bool:
         return self.status in OPEN
 
+    def state_line(self) -> str:
+        """Where the ticket is, for the desk: the note's last line."""
+        who = self.agent_name or self.agent or "the desk"
+        if self.status == "claimed":
+            at = f" {self.claimed_at:%H:%M} UTC" if self.claimed_at else ""
+            return f"▶ {self.code} claimed by {who}{at}"
+        if self.status in ("returned", "resolved"):
+            return f"■ {self.code} {self.status} by {who}"
+        follow = " · follow-up" if self.follow_up else ""
+        return f"⏳ {self.code} waiting for an agent{follow}"
+
 
 def parse_code(code: str) -> int | None:
     """``"T12"`` or ``"12"`` → 12."""
@@ -146,6 +157,11 @@ class TicketRepository:
         row = (await self._run(stmt)).first()
         return None if row is None else _ticket(row)
 
+    async def open_tickets(self) -> list[Ticket]:
+        """Queued and claimed tickets, oldest first."""
+        stmt = sa.select(tickets).where(tickets.c.status.in_(OPEN)).order_by(tickets.c.id)
+        return [_ticket(r) for r in await self._run(stmt)]
+
     async def queued(self) -> list[Ticket]:
         """Unclaimed tickets, oldest first."""
         stmt = sa.select(tickets).where(tickets.c.status == "queued").order_by(tickets.c.id)
@@ -160,8 +176,8 @@ class TicketRepository:
             .limit(limit)
         )
         out = []
-        for created, claimed in await self._run(stmt):
-            start, end = _utc(created), _utc(claimed)
+        for row in await self._run(stmt):
+            start, end = _utc(row.created_at), _utc(row.claimed_at)
             if start is not None and end is not None:
                 out.append(max(0.0, (end - start).total_seconds()))
         return out

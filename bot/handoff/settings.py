@@ -59,7 +59,9 @@ class BusinessHours:
         local = at.astimezone(self.zone)
         for offset in range(0, 15):
             day = local.date() + timedelta(days=offset)
-            if day in self.holidays or (self.days is not None and DAYS[day.weekday()] not in self.days):
+            if day in self.holidays or (
+                self.days is not None and DAYS[day.weekday()] not in self.days
+            ):
                 continue
             start = datetime.combine(day, self.open, tzinfo=self.zone)
             if start > at:
@@ -192,13 +194,18 @@ def parse_settings(data: Any, rel: str = str(PATH)) -> tuple[HandoffSettings, li
         return HandoffSettings(), []
     if not isinstance(data, dict):
         return HandoffSettings(), [Problem(rel, 1, "the handoff settings must be a mapping")]
+    known = {"desk", "business_hours", "wait", "claim_timeout", "sweep_every"}
+    for key in sorted(set(data) - known, key=str):
+        reader.bad(data, f"unknown setting '{key}' (known: {', '.join(sorted(known))})")
     wait = reader.section(data, "wait")
     defaults = HandoffSettings()
     settings = HandoffSettings(
         desk=reader.desk(data),
         hours=reader.hours(data),
         wait=reader.duration(wait, "in_hours", "wait.in_hours", defaults.wait),
-        claim_timeout=reader.duration(data, "claim_timeout", "claim_timeout", defaults.claim_timeout),
+        claim_timeout=reader.duration(
+            data, "claim_timeout", "claim_timeout", defaults.claim_timeout
+        ),
         sweep_every=reader.duration(data, "sweep_every", "sweep_every", defaults.sweep_every),
     )
     return settings, reader.problems

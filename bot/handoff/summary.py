@@ -24,7 +24,7 @@ FACT_PATTERNS: dict[str, re.Pattern[str]] = {
     ),
     "phone": re.compile(r"(?<!\d)(?:\+\d{1,3}[\s-]?)?0?\d{1,3}[\s-]\d{3,4}[\s-]\d{4}(?!\d)"),
     "amount": re.compile(
-        r"(?:[$€£¥₩]\s?\d[\d,]*(?:\.\d+)?|\d[\d,]*(?:\.\d+)?\s?(?:원|円|엔|dollars?|usd|eur|krw|jpy)\b?)",
+        r"(?:[$€£¥₩]\s?\d[\d,]*(?:\.\d+)?|\d[\d,]*(?:\.\d+)?\s?(?:원|円|엔|dollars?|usd|eur|krw|jpy)(?![a-z]))",
         re.IGNORECASE,
     ),
     "date": re.compile(
@@ -33,7 +33,7 @@ FACT_PATTERNS: dict[str, re.Pattern[str]] = {
         re.IGNORECASE,
     ),
 }
-_SENTENCE = re.compile(r"(?<=[.!?。！？])\s*|\n+")
+_SENTENCE = re.compile(r"(?<=[.!?])\s+|(?<=[。！？])\s*|\n+")
 #: Words that make a sentence more likely to state the problem.
 PROBLEM_WORDS = (
     "not", "never", "still", "wrong", "broken", "damaged", "missing", "late", "refund",
@@ -73,7 +73,7 @@ class ExtractiveSummarizer:
         for text in messages:
             for kind, pattern in FACT_PATTERNS.items():
                 for match in pattern.finditer(text):
-                    value = (match.group(0)).strip()
+                    value = next((g for g in match.groups() if g), match.group(0)).strip()
                     if kind == "phone" and any(value in e for e in found.get("email", [])):
                         continue
                     bucket = found.setdefault(kind, [])
@@ -167,6 +167,8 @@ class Case:
     earlier: int = 0
     in_chat: timedelta = timedelta()
     expected_wait: str = ""
+    #: What the trigger quoted (the guard's topic, the policy's message), shown first.
+    topic: str = ""
 
 
 def why(reason: str, labels: dict[str, str]) -> str:
@@ -185,7 +187,9 @@ def build_note(case: Case, *, lang: str = "en", summarizer: Summarizer | None = 
     head = labels["title"].format(code=case.code)
     lines.append(f"🚨 {head} — {labels['threat']}" if urgent else f"🎫 {head} ({case.priority})")
     if case.profile:
-        lines += [f"⚠ {line}" if not line.startswith("⚠") else line for line in case.profile.splitlines()]
+        lines += [
+            f"⚠ {line}" if not line.startswith("⚠") else line for line in case.profile.splitlines()
+        ]
     handle = f" @{case.handle}" if case.handle else ""
     earlier = labels["earlier"].format(n=case.earlier)
     lines.append(
@@ -193,6 +197,9 @@ def build_note(case: Case, *, lang: str = "en", summarizer: Summarizer | None = 
     )
     lines.append(f"{labels['why']}: {why(case.reason, labels)}")
     sentences = summarizer.key_sentences(case.messages)
+    topic = case.topic.strip()
+    if topic and not any(topic in s or s in topic for s in sentences):
+        sentences = [topic, *sentences[:2]]
     lines.append(f"{labels['problem']}:")
     lines += [f"  “{s}”" for s in sentences] or [f"  {labels['nothing']}"]
     facts = summarizer.facts(case.messages)
@@ -207,7 +214,7 @@ def build_note(case: Case, *, lang: str = "en", summarizer: Summarizer | None = 
         lines.append(f"{labels['mood']}: {sparkline(case.moods)} ({case.moods[-1]:.2f})")
     waited = labels["minutes"].format(n=minutes(case.in_chat))
     if case.expected_wait:
-        waited += f" · ~{case.expected_wait}"
+        waited += f" · {case.expected_wait}"
     lines.append(f"{labels['waited']}: {waited}")
     lines.append(labels["internal"])
     return "\n".join(lines)

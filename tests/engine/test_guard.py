@@ -151,7 +151,7 @@ async def test_rising_frustration_is_acknowledged_then_handed_off(chat: Chat, la
     assert said(chat, "guard_handoff", lang)
     [handoff] = chat.handoffs
     assert (handoff.reason, handoff.priority) == ("frustration", "high")
-    assert handoff.summary == QUESTION[lang]
+    assert QUESTION[lang] in handoff.summary  # the problem, in the customer's own words
 
 
 @pytest.mark.parametrize("lang", LANGS)

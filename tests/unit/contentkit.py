@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bot.config import default_content_dir
 from bot.content.validate import REQUIRED_TEMPLATES
 
 INTENTS = {
@@ -102,7 +103,7 @@ def intents_yaml() -> str:
 
 def templates_yaml() -> str:
     lines = ["responses:"]
-    for name in sorted(REQUIRED_TEMPLATES):
+    for name in sorted(n for n in REQUIRED_TEMPLATES if not n.startswith("guard_")):
         lines.append(f"  {name}:")
         lines += [f'    {lang}: ["{text.format(name)}"]' for lang, text in TEMPLATE_TEXT.items()]
     return "\n".join(lines) + "\n"
@@ -120,6 +121,11 @@ def make_content(root: Path, *, faq: bool = True) -> Path:
     """A complete, clean content folder at ``root``."""
     write(root, "intents/builtin.yml", intents_yaml())
     write(root, "responses/templates.yml", templates_yaml())
+    # the guard's word lists and replies, as the repo ships them
+    shipped = default_content_dir()
+    for lists in sorted((shipped / "handoff" / "guard").glob("*.yml")):
+        write(root, f"handoff/guard/{lists.name}", lists.read_text(encoding="utf-8"))
+    write(root, "responses/guard.yml", (shipped / "responses/guard.yml").read_text("utf-8"))
     if faq:
         write(root, "responses/faq/shop.yml", FAQ)
         write(root, "responses/offers.yml", OFFERS)

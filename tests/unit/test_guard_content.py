@@ -18,7 +18,7 @@ SHIPPED = default_content_dir()
 def content(tmp_path: Path) -> Path:
     """A small content folder with the shipped guard files copied in."""
     root = make_content(tmp_path / "content")
-    shutil.copytree(SHIPPED / GUARD_DIR, root / GUARD_DIR)
+    shutil.copytree(SHIPPED / GUARD_DIR, root / GUARD_DIR, dirs_exist_ok=True)
     shutil.copy(SHIPPED / "responses" / "guard.yml", root / "responses" / "guard.yml")
     return root
 

@@ -21,10 +21,14 @@ def source(tmp_path: Path) -> Path:
 def test_init_creates_a_complete_folder(tmp_path: Path, source: Path) -> None:
     target = tmp_path / "acme"
     created = init(target, source=source)
+    guard = sorted(f"handoff/guard/{p.name}" for p in (source / "handoff" / "guard").glob("*.yml"))
+    assert guard, "the source has word lists to copy"
     assert sorted(p.relative_to(target).as_posix() for p in created) == [
+        *guard,
         "handoff/settings.yml",
         "intents/builtin.yml",
         "responses/faq/example.yml",
+        "responses/guard.yml",
         "responses/offers.yml",
         "responses/templates.yml",
         "tests/conversations/example.yml",

@@ -189,7 +189,10 @@ def test_a_builtin_intent_with_few_examples_in_a_language_is_a_warning(root: Pat
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("Hello {nme}!", "unknown variable {nme} (known: {company}, {name}, {topic}, {wait})"),
+        (
+            "Hello {nme}!",
+            "unknown variable {nme} (known: {agent}, {company}, {name}, {topic}, {wait})",
+        ),
         ("Hello {}!", "unknown variable {}"),
         ("Hello {name.upper}!", ""),
         ("Hello {name!", "braces don't parse"),

@@ -1,0 +1,191 @@
+"""The agents' desk in a Slack channel.
+
+Each ticket is posted as its note with **Claim**; claiming updates the note in
+place (who, when) and its buttons become **Return to bot**, **Resolve** and
+**Release**. The customer's messages come into the note's thread; an agent's
+reply in the thread goes to the customer (a leading ``//`` keeps it an
+internal note). **Transcript** posts the whole conversation in the thread.
+Anything said outside a ticket's thread stays in the channel.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+
+from bot.channels.slack import SlackChannel
+from bot.handoff.desk import Desk, DeskEvent, Outcome
+from bot.handoff.repository import Ticket
+from bot.models import Action, ConversationKey
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "slack"
+ACTION_PREFIX = "fd_desk_"
+ACTION_ID = re.compile(rf"^{ACTION_PREFIX}(claim|release|return|resolve|transcript|save_faq)$")
+MAX_SECTION = 2900
+BUTTONS = {
+    "queued": (("🙋 Claim", "claim", "primary"), ("Transcript", "transcript", "")),
+    "claimed": (
+        ("↩ Return to bot", "return", ""),
+        ("✅ Resolve", "resolve", "primary"),
+        ("Release", "release", ""),
+        ("Transcript", "transcript", ""),
+    ),
+    "resolved": (("💾 Save as FAQ", "save_faq", ""), ("Transcript", "transcript", "")),
+}
+
+
+def note_blocks(ticket: Ticket) -> list[dict[str, Any]]:
+    """The note as Block Kit: the note, its state, and the buttons for that state."""
+    blocks: list[dict[str, Any]] = [
+        {"type": "section", "text": {"type": "plain_text", "text": ticket.note[:MAX_SECTION]}},
+        {"type": "context", "elements": [{"type": "plain_text", "text": ticket.state_line()}]},
+    ]
+    buttons = []
+    for label, act, style in BUTTONS.get(ticket.status, ()):
+        button: dict[str, Any] = {
+            "type": "button",
+            "action_id": f"{ACTION_PREFIX}{act}",
+            "text": {"type": "plain_text", "text": label},
+            "value": ticket.code,
+        }
+        if style:
+            button["style"] = style
+        buttons.append(button)
+    if buttons:
+        blocks.append(
+            {"type": "actions", "block_id": f"fd_desk_{ticket.code}", "elements": buttons}
+        )
+    return blocks
+
+
+def conversation_key(key: str) -> ConversationKey:
+    """``slack:<channel>[:<thread>]`` → the key the Slack channel replies to."""
+    parts = key.split(":")
+    return ConversationKey(parts[0], parts[1], parts[2] if len(parts) > 2 else "")
+
+
+class SlackDesk:
+    """The desk protocol on a Slack channel."""
+
+    def __init__(self, desk: Desk, channel_id: str, channel: SlackChannel) -> None:
+        self.desk = desk
+        self.channel_id = channel_id
+        self.slack = channel
+        self.client = channel.client
+        self._threads: dict[str, int] = {}  # note ts → ticket id
+
+    # desk events → the channel ------------------------------------------------------
+
+    async def on_event(self, event: DeskEvent) -> None:
+        ticket = event.ticket
+        ts = (ticket.desk_refs.get(PLATFORM) or {}).get("ts")
+        if event.event == "ticket":
+            posted = await self.client.chat_postMessage(
+                channel=self.channel_id, text=ticket.note[:MAX_SECTION], blocks=note_blocks(ticket)
+            )
+            ts = str(posted["ts"])
+            self._threads[ts] = ticket.id
+            refs = {**ticket.desk_refs, PLATFORM: {"channel": self.channel_id, "ts": ts}}
+            await self.desk.repository.update(ticket.id, desk_refs=refs)
+        elif event.event in ("relay", "follow_up") and ts:
+            mark = "👤" if event.event == "relay" else "⏰ follow-up:"
+            await self._thread(ts, f"{mark} {event.text}")
+        elif event.event in ("claimed", "released", "returned", "resolved") and ts:
+            fresh = await self.desk.repository.get(ticket.id) or ticket
+            await self.client.chat_update(
+                channel=self.channel_id,
+                ts=ts,
+                text=f"{fresh.code}: {fresh.state_line()}",
+                blocks=note_blocks(fresh),
+            )
+
+    async def _thread(self, ts: str, text: str) -> None:
+        await self.client.chat_postMessage(channel=self.channel_id, thread_ts=ts, text=text)
+
+    # the channel → the desk -------------------------------------------------------------
+
+    def wants(self, event: dict[str, Any]) -> bool:
+        """Whether an Events API event happened in the desk channel."""
+        return str(event.get("channel") or "") == self.channel_id
+
+    async def on_message(self, event: dict[str, Any]) -> None:
+        """An agent's message: in a ticket's thread it is a reply (or a ``//`` note)."""
+        try:
+            if event.get("bot_id") or event.get("subtype") or event.get("type") != "message":
+                return
+            thread, text = str(event.get("thread_ts") or ""), str(event.get("text") or "")
+            ticket = await self._ticket_of(thread) if thread else None
+            if ticket is None or not text:
+                return  # agents talking among themselves: never sent anywhere
+            user = str(event.get("user") or "")
+            name = await self.slack.names.get(user) or user
+            outcome = await self.desk.act(user, ticket.code, "reply", text, name=name)
+            await self._report(outcome, thread, user)
+        except Exception:
+            log.exception("slack desk: a message in the desk failed")
+
+    async def on_action(self, ack: Callable[[], Awaitable[Any]], body: dict[str, Any]) -> None:
+        """A button on a note: claim, release, return, resolve, transcript."""
+        await ack()
+        try:
+            action = body["actions"][0]
+            act = ACTION_ID.match(str(action.get("action_id") or ""))
+            if act is None:
+                return
+            user = str((body.get("user") or {}).get("id") or "")
+            name = await self.slack.names.get(user) or user
+            code = str(action.get("value") or "")
+            outcome = await self.desk.act(user, code, act.group(1), name=name)
+            ticket = outcome.ticket
+            thread = (ticket.desk_refs.get(PLATFORM) or {}).get("ts") if ticket else None
+            await self._report(outcome, thread, user)
+        except Exception:
+            log.exception("slack desk: a button press failed")
+
+    async def _report(self, outcome: Outcome, thread: str | None, user: str) -> None:
+        if outcome.error:
+            try:
+                await self.client.chat_postEphemeral(
+                    channel=self.channel_id, user=user, text=f"✗ {outcome.error}", thread_ts=thread
+                )
+            except SlackApiError:
+                log.warning("slack desk: could not tell %s: %s", user, outcome.error)
+        for event in outcome.events:
+            if event.event == "transcript" and thread:
+                await self._thread(thread, f"Transcript of {event.ticket.code}\n{event.text}")
+            elif event.event == "faq_draft" and thread:
+                await self._thread(thread, f"💾 draft FAQ saved: {event.text} (for review)")
+        await self.desk.deliver(outcome)
+
+    async def _ticket_of(self, thread: str) -> Ticket | None:
+        ticket_id = self._threads.get(thread)
+        if ticket_id is not None:
+            return await self.desk.repository.get(ticket_id)
+        for ticket in await self.desk.repository.open_tickets():  # after a restart
+            if (ticket.desk_refs.get(PLATFORM) or {}).get("ts") == thread:
+                self._threads[thread] = ticket.id
+                return ticket
+        return None
+
+
+def attach_channel(desk: Desk, channel: SlackChannel) -> None:
+    """From ``serve_slack``: Slack customers get agents' messages; and when the desk
+    is a Slack channel, its messages and buttons go to the desk."""
+
+    async def send(key: str, actions: list[Action]) -> None:
+        for action in actions:
+            await channel.deliver(conversation_key(key), action)
+
+    desk.deliverers[PLATFORM] = send
+    where = desk.settings.desk
+    if where.platform == PLATFORM and where.channel:
+        room = SlackDesk(desk, where.channel, channel)
+        desk.listeners.append(room.on_event)
+        channel.bolt.action(ACTION_ID)(room.on_action)
+        channel.desk_room = room

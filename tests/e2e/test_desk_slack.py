@@ -1,0 +1,160 @@
+"""The agents' desk in a Slack channel, end to end on the fake Slack (Socket Mode).
+
+A customer in a DM is handed off; the note is posted in the desk channel with
+Claim; claiming updates the note in place; the customer's messages come into
+the note's thread and the agent's thread replies go to the customer; ``//``
+notes and channel chatter never leak; Resolve thanks the customer and asks
+for feedback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.app import App, build_app
+from bot.channels.slack import serve_slack
+from bot.config import default_content_dir, load_settings
+from bot.handoff.settings import DeskSettings
+from tests.e2e.slack_api import (
+    APP_TOKEN,
+    BOT_TOKEN,
+    SIGNING_SECRET,
+    TEAM,
+    Call,
+    FakeSlack,
+    block_actions,
+    dm,
+    event_body,
+    now_ts,
+)
+
+pytestmark = pytest.mark.slow
+DESK = "C0DESK"
+
+
+@pytest.fixture(autouse=True)
+def _no_proxies(monkeypatch: pytest.MonkeyPatch) -> None:
+    for var in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"):
+        monkeypatch.delenv(var, raising=False)
+        monkeypatch.delenv(var.lower(), raising=False)
+
+
+@asynccontextmanager
+async def serving(tmp_path: Path, fake: FakeSlack) -> AsyncIterator[App]:
+    settings = load_settings(
+        environ={},
+        content_dir=default_content_dir(),
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'fd.db'}",
+        slack_api_base_url=fake.base_url,
+        slack_bot_token=BOT_TOKEN,
+        slack_app_token=APP_TOKEN,
+        slack_signing_secret=SIGNING_SECRET,
+    )
+    app = await build_app(settings)
+    assert app.desk is not None
+    where = DeskSettings(platform="slack", channel=DESK)
+    app.desk.settings = dataclasses.replace(app.desk.settings, desk=where)
+    task = asyncio.create_task(serve_slack(app, settings, http_port=None, host="127.0.0.1"))
+    try:
+        await fake.wait_connected()
+        yield app
+    finally:
+        task.cancel()
+        with suppress(asyncio.CancelledError):
+            await task
+        await app.close()
+
+
+async def send(fake: FakeSlack, event: dict[str, Any]) -> None:
+    await fake.wait_ack(await fake.send_envelope("events_api", event_body(event)))
+
+
+async def press(fake: FakeSlack, post: Call, index: int, user: str) -> None:
+    payload = block_actions(post, index, user=user, response_url=fake.response_url())
+    await fake.wait_ack(await fake.send_envelope("interactive", payload))
+
+
+def posts_to(fake: FakeSlack, channel: str) -> list[Call]:
+    return [c for c in fake.posts if c.args.get("channel") == channel]
+
+
+async def wait_posts(fake: FakeSlack, channel: str, count: int) -> list[Call]:
+    return await fake.wait_until(lambda: posts_to(fake, channel), count, what=f"posts to {channel}")
+
+
+def in_thread(text: str, ts: str, *, user: str = "U0SORA") -> dict[str, Any]:
+    now = now_ts()
+    return {
+        "type": "message",
+        "channel": DESK,
+        "channel_type": "channel",
+        "user": user,
+        "text": text,
+        "ts": now,
+        "event_ts": now,
+        "thread_ts": ts,
+        "team": TEAM,
+    }
+
+
+async def test_claim_relay_reply_note_and_resolve_from_a_slack_channel(tmp_path: Path) -> None:
+    async with FakeSlack() as fake:
+        fake.add_user("U0MINA", "Mina")
+        fake.add_user("U0SORA", "Sora")
+        fake.add_user("U0BO", "Bo")
+        async with serving(tmp_path, fake) as app:
+            await send(fake, dm("can I speak to a human"))
+            (note,) = await wait_posts(fake, DESK, 1)
+            assert note.args["text"].startswith("🎫 Ticket T1")
+            told = await wait_posts(fake, "D0MINA", 2)
+            assert "expected wait" in told[1].args["text"]
+            note_ts = await ticket_ts(app)
+
+            await send(fake, dm("my order #777 is late"))
+            relayed = (await wait_posts(fake, DESK, 2))[1]
+            assert relayed.args["thread_ts"] == note_ts
+            assert relayed.args["text"] == "👤 my order #777 is late"
+
+            await press(fake, note, 0, "U0SORA")
+            joined = (await wait_posts(fake, "D0MINA", 3))[2]
+            assert "Sora" in joined.args["text"]
+            (update,) = await fake.wait_for("chat.update")
+            assert update.args["ts"] == note_ts
+            assert "claimed by Sora" in str(update.args["blocks"])
+
+            await press(fake, note, 0, "U0BO")  # the old Claim button, pressed late
+            (told_bo,) = await fake.wait_for("chat.postEphemeral")
+            assert "already claimed" in told_bo.args["text"] and told_bo.args["user"] == "U0BO"
+
+            await send(fake, in_thread("// checking the warehouse", note_ts))
+            await send(fake, {**in_thread("lunch anyone?", note_ts), "thread_ts": None})
+            await send(fake, in_thread("Hi Mina, it ships today.", note_ts))
+            sent = (await wait_posts(fake, "D0MINA", 4))[3]
+            assert sent.args["text"] == "Hi Mina, it ships today."
+
+            await press(fake, update, 1, "U0SORA")  # Resolve on the updated note
+            resolved = (await wait_posts(fake, "D0MINA", 5))[4]
+            assert "resolved" in resolved.args["text"]
+            updates = await fake.wait_for("chat.update", 2)
+            assert "T1 resolved by Sora" in str(updates[1].args["blocks"])
+            await asyncio.sleep(0.1)
+            assert len(posts_to(fake, "D0MINA")) == 5  # nothing else leaked
+
+
+async def ticket_ts(app: App) -> str:
+    """The ``ts`` of ticket T1's note, as the desk saved it on the ticket."""
+    assert app.desk is not None
+    for _ in range(100):
+        ticket = await app.desk.repository.get(1)
+        ts = (ticket.desk_refs.get("slack") or {}).get("ts") if ticket else None
+        if ts:
+            return str(ts)
+        await asyncio.sleep(0.02)
+    raise AssertionError("the note's ts was never saved")

@@ -1,0 +1,366 @@
+"""Human handoff through whole turns: triggers, the note, the desk, timeouts, a restart."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.app import App
+from bot.handoff import Desk
+from bot.handoff.settings import BusinessHours, DeskSettings
+from bot.models import Flag, Offer, Relay, Reply, State
+from tests.harness import Chat, start_app
+
+HUMAN = {"en": "can I speak to a human", "ko": "상담원 연결해 주세요", "ja": "担当者をお願いします"}
+CONNECTING = {"en": "expected wait", "ko": "예상 대기 시간", "ja": "待ち時間の目安"}
+
+
+def desk_of(app: App) -> Desk:
+    assert app.desk is not None
+    return app.desk
+
+
+def configure(app: App, **changes: object) -> Desk:
+    desk = desk_of(app)
+    desk.settings = dataclasses.replace(desk.settings, **changes)  # type: ignore[arg-type]
+    return desk
+
+
+async def hand_off(chat: Chat, text: str = HUMAN["en"]) -> str:
+    await chat.say(text)
+    assert len(chat.handoffs) == 1, chat.last
+    return chat.handoffs[0].ticket
+
+
+async def first_note(app: App) -> str:
+    """The note of the first ticket (whichever turn opened it)."""
+    ticket = await desk_of(app).repository.get(1)
+    assert ticket is not None
+    return ticket.note
+
+
+def relays(chat: Chat) -> list[Relay]:
+    return [a for a in chat.last if isinstance(a, Relay)]
+
+
+async def status(app: App, chat: Chat) -> State:
+    conv = await app.store.current_conversation(str(chat.key))
+    assert conv is not None
+    return conv.status
+
+
+# triggers -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", ["en", "ko", "ja"])
+async def test_asking_for_a_person_opens_a_ticket_and_tells_the_wait(
+    app: App, chat: Chat, lang: str
+) -> None:
+    code = await hand_off(chat, HUMAN[lang])
+    assert code == "T1"
+    handoff = chat.handoffs[0]
+    assert handoff.reason == "customer_request"
+    assert "T1" in handoff.summary and HUMAN[lang] in handoff.summary
+    assert CONNECTING[lang] in chat.text
+    assert await status(app, chat) is State.WITH_AGENT
+
+
+async def test_no_answer_hands_off(app: App, chat: Chat) -> None:
+    await chat.say("xyzzy plugh frobnicate quux")
+    assert [h.reason for h in chat.handoffs] == ["no_answer"]
+    assert chat.handoffs[0].ticket.startswith("T")
+
+
+async def test_an_faq_marked_for_a_person_hands_off(app: App, chat: Chat) -> None:
+    await chat.press("faq:damaged-item")
+    assert [h.reason for h in chat.handoffs] == ["faq:damaged-item"]
+    assert "damaged-item" in chat.handoffs[0].summary  # what the bot tried
+
+
+async def test_rising_frustration_hands_off(app: App, chat: Chat) -> None:
+    await chat.say("It still hasn't arrived, this is ridiculous!!")
+    await chat.say("Seriously? I've waited two weeks, useless")
+    assert [h.reason for h in chat.handoffs] == ["frustration"]
+    assert "Mood: " in chat.handoffs[0].summary
+
+
+async def test_a_threat_is_an_urgent_ticket_marked_at_the_top(app: App, chat: Chat) -> None:
+    await chat.say("I will sue you, see you in court")
+    (handoff,) = chat.handoffs
+    assert handoff.priority == "urgent"
+    assert handoff.summary.startswith("🚨")
+    assert any(isinstance(a, Flag) for a in chat.last)
+
+
+async def test_one_ticket_per_turn_and_no_offer_at_a_handoff(app: App, chat: Chat) -> None:
+    await chat.say(HUMAN["en"])
+    assert len(chat.handoffs) == 1
+    assert not any(isinstance(a, Offer) for a in chat.last)
+
+
+# the note --------------------------------------------------------------------------------
+
+
+async def test_note_in_korean_with_facts_and_the_customers_words(app: App) -> None:
+    configure(app, desk=DeskSettings(language="ko"))
+    chat = Chat(app, user="jimin", name="지민")
+    await chat.say("주문번호 12345 책이 아직 안 왔어요. 연락처는 010-1234-5678 입니다")
+    await chat.say(HUMAN["ko"])
+    note = await first_note(app)
+    assert "티켓 T1" in note and "고객: 지민" in note and "사유: " in note
+    assert "12345" in note and "010-1234-5678" in note
+    assert "“주문번호 12345 책이 아직 안 왔어요.”" in note
+
+
+async def test_note_in_japanese_with_facts(app: App) -> None:
+    configure(app, desk=DeskSettings(language="ja"))
+    chat = Chat(app, user="taro", name="太郎")
+    await chat.say("注文番号 98765 の本がまだ届きません。メールは taro@example.jp です。")
+    await chat.say(HUMAN["ja"])
+    note = await first_note(app)
+    assert "チケット T1" in note and "お客様: 太郎" in note and "理由: " in note
+    assert "98765" in note and "taro@example.jp" in note
+    assert "“注文番号 98765 の本がまだ届きません。”" in note
+
+
+async def test_note_in_english_shows_who_why_facts_tried_mood_wait(app: App, chat: Chat) -> None:
+    await chat.say("How long does delivery take?")
+    await chat.say("My order #55501 for $42.50 was due on 2026-11-20 and never came.")
+    note = await first_note(app)
+    for part in ("Who: Mina", "Why now: ", "order 55501", "$42.50"):
+        assert part in note
+    assert "2026-11-20" in note
+    assert "Bot tried: " in note and "shipping" in note.split("Bot tried: ")[1]
+    assert "Mood: " in note and "Waiting: " in note and "//" in note
+
+
+# the desk --------------------------------------------------------------------------------
+
+
+async def test_claim_relay_both_ways_resolve_and_feedback(app: App, chat: Chat) -> None:
+    desk = desk_of(app)
+    code = await hand_off(chat)
+    await chat.say("how long does delivery take?")
+    assert [r.text for r in relays(chat)] == ["how long does delivery take?"]
+    assert not any(isinstance(a, Reply) for a in chat.last)  # the bot stays quiet
+
+    claimed = await desk.act("a1", code, "claim", name="Sora")
+    assert not claimed.error
+    assert "Sora" in claimed.customer[0].text  # type: ignore[union-attr]
+
+    sent = await desk.act("a1", code, "reply", "Hi Mina, I'm checking your parcel now.")
+    assert [a.text for a in sent.customer] == ["Hi Mina, I'm checking your parcel now."]  # type: ignore[union-attr]
+    await chat.say("thank you!")
+    assert [r.text for r in relays(chat)] == ["thank you!"]
+
+    resolved = await desk.act("a1", code, "resolve")
+    (reply, *rest) = resolved.customer
+    assert isinstance(reply, Reply) and "resolved" in reply.text
+    assert [b.payload for b in reply.buttons] == [f"feedback:{n}" for n in range(1, 6)]
+    assert all(isinstance(a, Offer) for a in rest)
+    assert await status(app, chat) is State.ACTIVE
+    await chat.press("feedback:5")
+    assert chat.text and not relays(chat)
+    conv = await app.store.current_conversation(str(chat.key))
+    assert conv is not None
+    assert await app.store.feedback(conv.id) == [5]
+
+
+async def test_internal_notes_are_never_sent(app: App, chat: Chat) -> None:
+    desk = desk_of(app)
+    code = await hand_off(chat)
+    await desk.act("a1", code, "claim")
+    outcome = await desk.act("a1", code, "reply", "// customer sounds upset, go gently")
+    assert outcome.customer == []
+    assert [e.event for e in outcome.events] == ["note"]
+    transcript = await desk.act("a1", code, "transcript")
+    assert "go gently" in transcript.events[0].text
+
+
+async def test_return_to_the_bot_says_so_and_continues(app: App, chat: Chat) -> None:
+    desk = desk_of(app)
+    code = await hand_off(chat)
+    await desk.act("a1", code, "claim")
+    returned = await desk.act("a1", code, "return")
+    assert "back with me" in returned.customer[0].text  # type: ignore[union-attr]
+    await chat.say("How long does delivery take?")
+    assert not relays(chat) and "business day" in chat.text
+
+
+async def test_the_claim_race_has_exactly_one_winner(app: App, chat: Chat) -> None:
+    desk = desk_of(app)
+    code = await hand_off(chat)
+    first, second = await asyncio.gather(
+        desk.act("a1", code, "claim", name="Ann"), desk.act("a2", code, "claim", name="Bo")
+    )
+    outcomes = sorted([first, second], key=lambda o: bool(o.error))
+    assert not outcomes[0].error and "already claimed" in outcomes[1].error
+    assert len(outcomes[0].customer) == 1 and outcomes[1].customer == []
+
+
+async def test_only_the_claiming_agent_replies_and_release_requeues(app: App, chat: Chat) -> None:
+    desk = desk_of(app)
+    code = await hand_off(chat)
+    assert "claim" in (await desk.act("a1", code, "reply", "hi")).error
+    await desk.act("a1", code, "claim")
+    assert "a1" in (await desk.act("a2", code, "reply", "hi")).error
+    released = await desk.act("a1", code, "release")
+    assert not released.error and released.ticket is not None
+    assert released.ticket.status == "queued"
+    assert not (await desk.act("a2", code, "claim")).error
+
+
+async def test_a_non_member_is_rejected(app: App, chat: Chat) -> None:
+    desk = configure(app, desk=DeskSettings(agents=("a1",)))
+    code = await hand_off(chat)
+    rejected = await desk.act("intruder", code, "claim")
+    assert "not a member" in rejected.error and rejected.customer == []
+    assert not (await desk.act("a1", code, "claim")).error
+
+
+async def test_unknown_and_closed_tickets_are_errors(app: App, chat: Chat) -> None:
+    desk = desk_of(app)
+    assert "no ticket" in (await desk.act("a1", "T99", "claim")).error
+    code = await hand_off(chat)
+    await desk.act("a1", code, "claim")
+    await desk.act("a1", code, "resolve")
+    assert "resolved" in (await desk.act("a1", code, "reply", "late")).error
+
+
+async def test_a_threat_while_with_an_agent_is_relayed_marked_and_flagged(
+    app: App, chat: Chat
+) -> None:
+    await hand_off(chat)
+    await chat.say("I know where you are, I'll come and hurt you")
+    (relay,) = relays(chat)
+    assert relay.text.startswith("🚨")
+
+
+async def test_the_expected_wait_grows_with_the_queue(app: App) -> None:
+    first, second = Chat(app, user="a", name="A"), Chat(app, user="b", name="B")
+    await hand_off(first)
+    assert "about 5 minutes" in first.text
+    await hand_off(second)
+    assert "about 10 minutes" in second.text
+
+
+async def test_the_expected_wait_follows_recent_claim_times(app: App) -> None:
+    desk = desk_of(app)
+    start = datetime.now(UTC)
+    desk.clock = lambda: start + timedelta(minutes=2)
+    early = Chat(app, user="early")
+    code = await hand_off(early)
+    await desk.act("a1", code, "claim")
+    later = Chat(app, user="later")
+    await hand_off(later)
+    assert "about 2 minutes" in later.text
+
+
+# never silence ------------------------------------------------------------------------------
+
+
+async def test_no_agent_within_the_time_limit_on_the_next_message(app: App, chat: Chat) -> None:
+    configure(app, claim_timeout=timedelta(minutes=10))
+    code = await hand_off(chat)
+    later = datetime.now(UTC) + timedelta(minutes=11)
+    await chat.say("hello? anyone?", at=later)  # type: ignore[arg-type]
+    assert "sorry for the wait" in chat.text and "follow-up" in chat.text
+    assert [r.text for r in relays(chat)] == ["hello? anyone?"]
+    ticket = await desk_of(app).repository.get(1)
+    assert ticket is not None and ticket.follow_up and ticket.promised_at is not None
+    assert ticket.code == code
+    await chat.say("still there?", at=later + timedelta(minutes=1))  # type: ignore[arg-type]
+    assert "sorry" not in chat.text  # told once
+
+
+async def test_no_agent_within_the_time_limit_by_the_periodic_check(app: App, chat: Chat) -> None:
+    desk = configure(app, claim_timeout=timedelta(minutes=10))
+    await hand_off(chat)
+    assert await desk.sweep(datetime.now(UTC) + timedelta(minutes=5)) == []
+    (outcome,) = await desk.sweep(datetime.now(UTC) + timedelta(minutes=11))
+    assert "sorry for the wait" in outcome.customer[0].text  # type: ignore[union-attr]
+    assert outcome.ticket is not None and outcome.ticket.customer_user == chat.user
+    assert await desk.sweep(datetime.now(UTC) + timedelta(minutes=30)) == []
+
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri")
+
+
+async def test_outside_business_hours_apology_promise_and_follow_up(app: App, chat: Chat) -> None:
+    hours = BusinessHours(timezone="Asia/Seoul", days=WEEKDAYS, open=time(9), close=time(18))
+    configure(app, hours=hours)
+    sunday = datetime(2026, 11, 22, 3, 0, tzinfo=UTC)  # Sunday 12:00 in Seoul
+    await chat.say(HUMAN["en"], at=sunday)  # type: ignore[arg-type]
+    assert "away right now" in chat.text
+    assert "2026-11-23 09:05 (Asia/Seoul)" in chat.text  # Monday opening + the usual wait
+    ticket = await desk_of(app).repository.get(1)
+    assert ticket is not None and ticket.follow_up
+
+
+async def test_a_restart_keeps_the_ticket_and_the_relay(tmp_path: Path) -> None:
+    app = await start_app(tmp_path)
+    chat = Chat(app, user="mina", name="Mina")
+    code = await hand_off(chat)
+    await app.close()
+
+    app = await start_app(tmp_path)
+    try:
+        chat = Chat(app, user="mina", name="Mina")
+        await chat.say("are you still there?")
+        assert [r.text for r in relays(chat)] == ["are you still there?"]
+        desk = desk_of(app)
+        assert not (await desk.act("a1", code, "claim")).error
+        sent = await desk.act("a1", code, "reply", "Yes, here!")
+        assert [a.text for a in sent.customer] == ["Yes, here!"]  # type: ignore[union-attr]
+    finally:
+        await app.close()
+
+
+async def test_a_ticket_outlives_an_idle_conversation(app: App, chat: Chat) -> None:
+    code = await hand_off(chat)
+    conv = await app.store.current_conversation(str(chat.key))
+    assert conv is not None
+    later = datetime.now(UTC) + timedelta(hours=2)
+    configure(app, claim_timeout=timedelta(days=1))
+    await chat.say("back again", at=later)  # type: ignore[arg-type]
+    assert [r.ticket for r in relays(chat)] == [code]
+    ticket = await desk_of(app).repository.get(1)
+    assert ticket is not None and ticket.conversation_id != conv.id
+
+
+async def test_console_agent_commands(app: App, chat: Chat) -> None:
+    from bot.handoff.commands import CONSOLE_HELP, ConsoleAgent
+
+    agent = ConsoleAgent(desk_of(app))
+    code = await hand_off(chat)
+    assert (await agent("as Sora")) == ([], ["acting as Sora"])
+    actions, lines = await agent(f"claim {code}")
+    assert "Sora" in actions[0].text  # type: ignore[union-attr]
+    assert lines[0].startswith(f"desk · {code} claimed: Sora at ")
+    actions, _ = await agent(f"reply {code} Hello from the desk")
+    assert [a.text for a in actions] == ["Hello from the desk"]  # type: ignore[union-attr]
+    actions, lines = await agent(f"reply {code} // private")
+    assert actions == [] and "note" in lines[0]
+    actions, lines = await agent("claim T42")
+    assert actions == [] and lines == ["✗ no ticket 'T42'"]
+    assert (await agent("dance T1")) == ([], [CONSOLE_HELP])
+
+
+async def test_save_as_faq_writes_a_draft_for_review(app: App, chat: Chat, tmp_path: Path) -> None:
+    desk = desk_of(app)
+    desk.drafts_root = tmp_path / "content"
+    await chat.say("My gift card code GC-88123 says it was already used, help")
+    code = await hand_off(chat)
+    await desk.act("a1", code, "claim", name="Sora")
+    assert "resolve" in (await desk.act("a1", code, "save_faq")).error
+    await desk.act("a1", code, "reply", "I've issued a new code to your e-mail.")
+    await desk.act("a1", code, "resolve")
+    saved = await desk.act("a1", code, "save_faq")
+    assert [e.event for e in saved.events] == ["faq_draft"]
+    path = desk.drafts_root / saved.events[0].text
+    text = path.read_text(encoding="utf-8")
+    assert "GC-88123" in text and "issued a new code" in text and "draft-t1" in text
