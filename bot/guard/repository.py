@@ -21,6 +21,7 @@ from bot.guard import tables as g
 from bot.guard.customer import History
 from bot.guard.settings import CustomerRules
 from bot.store import tables as t
+from bot.store.sql import execute
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,12 +63,7 @@ class GuardRepository:
         self._engine = engine
 
     async def _run(self, stmt: Any) -> sa.CursorResult[Any]:
-        try:
-            async with self._engine.begin() as conn:
-                result: sa.CursorResult[Any] = await conn.execute(stmt)
-                return result
-        except SQLAlchemyError as exc:
-            raise StoreError(str(exc)) from exc
+        return await execute(self._engine, stmt)
 
     # flags ---------------------------------------------------------------------
 

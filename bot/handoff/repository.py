@@ -7,11 +7,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.errors import StoreError
 from bot.handoff.tables import tickets
+from bot.store.sql import execute
 
 #: Statuses of a ticket the bot stays quiet for.
 OPEN = ("queued", "claimed")
@@ -88,12 +87,7 @@ class TicketRepository:
         self._engine = engine
 
     async def _run(self, stmt: Any) -> sa.CursorResult[Any]:
-        try:
-            async with self._engine.begin() as conn:
-                result: sa.CursorResult[Any] = await conn.execute(stmt)
-                return result
-        except SQLAlchemyError as exc:
-            raise StoreError(str(exc)) from exc
+        return await execute(self._engine, stmt)
 
     async def create(
         self,

@@ -27,6 +27,20 @@ def _utc(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
 
+async def execute(engine: AsyncEngine, stmt: Any) -> sa.CursorResult[Any]:
+    """Run one statement in its own transaction; database errors become :class:`StoreError`.
+
+    Shared by the feature repositories (guard, offers, handoff) that live in the
+    store's database.
+    """
+    try:
+        async with engine.begin() as conn:
+            result: sa.CursorResult[Any] = await conn.execute(stmt)
+            return result
+    except SQLAlchemyError as exc:
+        raise StoreError(str(exc)) from exc
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     """WAL: readers don't block the writer, and a commit is not an fsync each time."""
     cursor = dbapi_connection.cursor()
@@ -78,12 +92,7 @@ class SqlStore:
         await self._engine.dispose()
 
     async def _run(self, stmt: Any) -> sa.CursorResult[Any]:
-        try:
-            async with self._engine.begin() as conn:
-                result: sa.CursorResult[Any] = await conn.execute(stmt)
-                return result
-        except SQLAlchemyError as exc:
-            raise StoreError(str(exc)) from exc
+        return await execute(self._engine, stmt)
 
     # customers ------------------------------------------------------------
 
