@@ -86,7 +86,11 @@ async def _chat(settings: Settings, args: argparse.Namespace) -> int:
     from bot.channels.jsonl import run_jsonl
     from bot.handoff.commands import ConsoleAgent, jsonl_agent
 
-    app = await build_app(settings)
+    if args.jsonl:  # stdout belongs to the contract: no spinner
+        app = await build_app(settings)
+    else:
+        with err.status("Loading the content and training the language model…"):
+            app = await build_app(settings)
     try:
         if args.jsonl:
             await run_jsonl(app.engine.handle, agent=jsonl_agent(app.desk) if app.desk else _none)
@@ -120,7 +124,8 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
         settings.require("slack_signing_secret" if args.http else "slack_app_token")
     if "telegram" in wanted:
         settings.require("telegram_bot_token")
-    app = await build_app(settings)
+    with err.status("Loading the content and training the language model…"):
+        app = await build_app(settings)
     try:
         servers = []
         if "slack" in wanted:

@@ -19,8 +19,10 @@ log = logging.getLogger(__name__)
 
 PLATFORM = "console"
 CUSTOMER_KEYS = frozenset({"user", "text", "name", "button", "kind", "chat", "handle", "id"})
-AGENT_KEYS = frozenset({"agent", "ticket", "action", "text"})
-AGENT_ACTIONS = ("claim", "reply", "return", "resolve")
+AGENT_KEYS = frozenset({"agent", "ticket", "action", "text", "conversation"})
+#: DESIGN.md's four, plus ``release`` (back to the queue) and ``takeover`` (an agent
+#: takes a customer's open conversation on their own: ``conversation`` instead of ``ticket``).
+AGENT_ACTIONS = ("claim", "reply", "return", "resolve", "release", "takeover")
 
 
 class BadLine(ValueError):
@@ -35,6 +37,8 @@ class AgentCommand:
     ticket: str
     action: str
     text: str = ""
+    #: The conversation key (``jsonl:u1``) a ``takeover`` is for.
+    conversation: str = ""
 
 
 def parse_line(line: str) -> tuple[Inbound | AgentCommand, list[str]]:
@@ -82,6 +86,11 @@ def to_inbound(obj: dict[str, Any]) -> Inbound:
 
 def _agent(obj: dict[str, Any]) -> AgentCommand:
     agent, ticket, action = _text(obj, "agent"), _text(obj, "ticket"), _text(obj, "action")
+    if action == "takeover":
+        conversation = _text(obj, "conversation")
+        if not agent or not conversation:
+            raise BadLine("a takeover line needs 'agent' and 'conversation' (e.g. \"jsonl:u1\")")
+        return AgentCommand(agent, "", action, conversation=conversation)
     if not agent or not ticket or action not in AGENT_ACTIONS:
         raise BadLine(f"an agent line needs 'agent', 'ticket' and 'action' in {AGENT_ACTIONS}")
     return AgentCommand(agent, ticket, action, _text(obj, "text") or "")

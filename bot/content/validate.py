@@ -21,6 +21,7 @@ an unknown ``{variable}`` (:data:`VARIABLES`) or braces that don't parse    erro
 an FAQ's ``offers:`` id that is not in the catalog                          error
 an offer's ``for:`` slug that is neither an FAQ id nor a tag                warning
 a draft FAQ entry (``responses/drafts/``), awaiting review                  warning
+a problem in ``handoff/settings.yml`` (its loader's own checks)             error
 ==========================================================================  ========
 
 "Engine templates" are :data:`ENGINE_TEMPLATES` plus every template named
@@ -43,6 +44,7 @@ from bot.content.loader import load_content
 from bot.content.model import BUILTIN_INTENTS, Content, Where
 from bot.errors import ContentError, Problem
 from bot.guard.validate import validate_guard
+from bot.handoff.settings import settings_problems
 from bot.language import detect
 
 #: Variables the engine fills in every template.
@@ -286,6 +288,7 @@ def validate(root: Path) -> list[Problem]:
         return [Problem(str(root), 0, f"cannot read: {exc.strerror or exc}", "error")]
     problems = [p for check in CHECKS for p in check(content)]
     problems += validate_guard(root, content=content)
+    problems += [Problem(p.file, p.line, p.message, "error") for p in settings_problems(root)]
     return sorted(problems, key=lambda p: p.severity != "error")
 
 

@@ -31,7 +31,7 @@ from bot.handoff.drafts import save_draft
 from bot.handoff.repository import Ticket, TicketRepository, parse_code
 from bot.handoff.settings import HandoffSettings
 from bot.handoff.summary import INTERNAL, Case, ExtractiveSummarizer, Summarizer, build_note
-from bot.models import Action, Button, End, Handoff, Offer, Relay, Reply, State
+from bot.models import Action, Button, End, Flag, Handoff, Offer, Relay, Reply, State
 from bot.policy import FEEDBACK_PREFIX
 from bot.responses import Renderer
 from bot.store.records import Conversation, Message
@@ -42,6 +42,10 @@ log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
 ACTIONS = ("claim", "reply", "release", "return", "resolve", "note", "transcript", "save_faq")
+#: An agent taking over a customer's open conversation on their own (the target is
+#: the conversation key, e.g. ``jsonl:u1``, or its number), not a ticket.
+TAKEOVER = "takeover"
+TAKEOVER_REASON = "agent_takeover"
 MIN_WAIT, MAX_WAIT = timedelta(minutes=1), timedelta(hours=4)
 MOODS_KEPT = 20
 
@@ -90,6 +94,9 @@ class Outcome:
 
 
 Listener = Callable[[DeskEvent], Awaitable[None]]
+#: Shows a notice that belongs to no ticket (an abuse flag) in a live desk.
+NoticeListener = Callable[[str], Awaitable[None]]
+ABUSE_MARK = "⚠ abuse"
 #: Sends actions to a customer by conversation key (one per customer platform).
 Deliver = Callable[[str, list[Action]], Awaitable[None]]
 
@@ -131,6 +138,7 @@ class Desk:
         self.clock = clock or (lambda: datetime.now(UTC))
         self.renderer = Renderer(content.templates)
         self.listeners: list[Listener] = []
+        self.notice_listeners: list[NoticeListener] = []
         self.deliverers: dict[str, Deliver] = {}
         #: Where "Save as FAQ" writes drafts (``responses/drafts/`` below it).
         self.drafts_root = content.root
@@ -147,6 +155,28 @@ class Desk:
                     await listener(event)
                 except Exception:
                     log.exception("a desk failed to show %s %s", event.event, event.ticket.code)
+
+    async def notify(self, text: str) -> None:
+        """A notice with no ticket (an abuse flag) to the live desks; never costs a turn."""
+        for listener in self.notice_listeners:
+            try:
+                await listener(text)
+            except Exception:
+                log.exception("a desk failed to show a notice")
+
+    async def report_abuse(self, turn: Turn, flag: Flag) -> str:
+        """The guard ended a chat for repeated abuse: a marked notice for the desk."""
+        who = turn.name or turn.customer.user_id
+        handle = turn.customer.handle or turn.customer.user_id
+        text = (
+            f"{ABUSE_MARK} · {who} @{handle} · {turn.customer.platform} ({turn.conv.key}): "
+            f"chat ended by the guard"
+        )
+        if flag.reason:
+            text += f" — {flag.reason}"
+        await self.notify(text)
+        log.info("abuse notice for %s", turn.conv.key)
+        return text
 
     async def deliver(self, outcome: Outcome) -> None:
         """Send an outcome's customer actions through the customer's platform."""
@@ -226,6 +256,7 @@ class Desk:
             moods=list(hand.get("moods") or []),
             profile=profile,
             earlier=turn.customer.earlier_conversations,
+            last_feedback=(await self.history(turn.customer.id, conv.id))["last_feedback"],
             in_chat=now - conv.started_at,
             expected_wait=_wait_words(wait, lang) if open_now else "",
             topic=handoff.summary,
@@ -334,6 +365,87 @@ class Desk:
             await self.publish([event])
             return Outcome(fresh, events=[event])
         return await self._close(ticket, agent, action, now)
+
+    async def takeover(self, agent: str, target: str, *, name: str | None = None) -> Outcome:
+        """An agent takes over a customer's open conversation: a ticket already theirs."""
+        if not self.settings.is_member(agent):
+            return Outcome(error=f"'{agent}' is not a member of the agents' desk")
+        target = target.strip()
+        conv = await self.store.current_conversation(target) if target else None
+        if conv is None and target.isdigit():
+            conv = await self.store.conversation(int(target))
+        if conv is None or conv.status is State.ENDED:
+            return Outcome(error=f"no open conversation '{target}'")
+        name = name or agent
+        existing = await self.repository.open_for(conv.id)
+        if existing is not None:
+            if existing.status == "queued":
+                return await self._claim(existing, agent, name, self.clock())
+            taken = existing.agent_name or existing.agent or "someone"
+            return Outcome(existing, error=f"ticket {existing.code} was already claimed by {taken}")
+        now = self.clock()
+        hand = conv.state.setdefault("handoff", {})
+        messages = [m.text for m in await self.store.messages(conv.id) if m.direction == "in"]
+        messages = [m for m in messages if m and not m.startswith(FEEDBACK_PREFIX)]
+        lang = self.settings.desk.language
+        user = conv.key.split(":", 1)[-1]
+        customer = await self.store.customer_by_id(conv.customer_id)
+        if customer is not None:
+            user = customer.user_id
+        case = Case(
+            code="T?",
+            reason=TAKEOVER_REASON,
+            priority="normal",
+            name=hand.get("name") or (customer.name if customer else None) or user,
+            platform=conv.platform,
+            handle=(customer.handle if customer else None) or user,
+            language=conv.language or self.content.languages[0],
+            messages=messages,
+            answered=list(conv.state.get("answered") or []),
+            feedback=conv.state.get("feedback"),
+            moods=list(hand.get("moods") or []),
+            profile=self.describer.describe(conv.state, lang) if self.describer else "",
+            in_chat=now - conv.started_at,
+            **await self.history(conv.customer_id, conv.id),
+        )
+        ticket = await self.repository.create(
+            conversation_id=conv.id,
+            conv_key=conv.key,
+            customer_id=conv.customer_id,
+            customer_user=user,
+            reason=TAKEOVER_REASON,
+            priority="normal",
+            note="",
+            at=now,
+        )
+        note = build_note(_with_code(case, ticket.code), lang=lang, summarizer=self.summarizer)
+        await self.repository.update(ticket.id, note=note)
+        ticket.note = note
+        await self.publish([DeskEvent("ticket", ticket, note)])
+        if not await self.repository.claim(ticket.id, agent, name, now):
+            return Outcome(ticket, error=f"ticket {ticket.code} could not be claimed")
+        fresh = await self.repository.get(ticket.id) or ticket
+        hand["ticket"] = fresh.code
+        conv.status = State.WITH_AGENT
+        await self.store.save_conversation(conv)
+        text = self.say(conv, "handoff_joined", agent=name)
+        await self._record(fresh, "text", text, now, direction="out")
+        event = DeskEvent("claimed", fresh, f"{name} at {now:%H:%M} UTC (takeover)", agent)
+        await self.publish([event])
+        log.info("ticket %s: %s took over %s", fresh.code, agent, conv.key)
+        return Outcome(
+            fresh, [Reply(text)] if text else [], [DeskEvent("ticket", fresh, note), event]
+        )
+
+    async def history(self, customer_id: int, conversation_id: int) -> dict[str, Any]:
+        """Earlier conversations of a customer and the last feedback among them."""
+        try:
+            count = await self.store.count_conversations(customer_id)
+            last = await self.store.last_feedback(customer_id, besides=conversation_id)
+        except StoreError:
+            log.exception("no history for customer %s", customer_id)
+            return {"earlier": 0, "last_feedback": None}
+        return {"earlier": max(0, count - 1), "last_feedback": last}
 
     async def _claim(self, ticket: Ticket, agent: str, name: str, now: datetime) -> Outcome:
         won = await self.repository.claim(ticket.id, agent, name, now)
@@ -496,7 +608,11 @@ class TicketStage:
         hand = turn.state.setdefault("handoff", {})
         if turn.text or turn.inbound.button is None:
             hand["moods"] = [*hand.get("moods", []), round(turn.mood.frustration, 2)][-MOODS_KEPT:]
-        if turn.conv.status is not State.ACTIVE or any(isinstance(a, End) for a in turn.actions):
+        ended = any(isinstance(a, End) for a in turn.actions)
+        abuse = next((a for a in turn.actions if isinstance(a, Flag) and a.kind == "abuse"), None)
+        if ended and abuse is not None:
+            await self.desk.report_abuse(turn, abuse)
+        if turn.conv.status is not State.ACTIVE or ended:
             return
         handoffs = [a for a in turn.actions if isinstance(a, Handoff)]
         if not handoffs:

@@ -211,6 +211,18 @@ def parse_settings(data: Any, rel: str = str(PATH)) -> tuple[HandoffSettings, li
     return settings, reader.problems
 
 
+def settings_problems(root: Path) -> list[Problem]:
+    """Every problem of ``root/handoff/settings.yml`` (file and line), as ``validate`` shows
+    them; none when the file is absent. Uses the same reader as :func:`load_settings`."""
+    path = root / PATH
+    if not path.is_file():
+        return []
+    data, problem = read_yaml(path, root)
+    if problem is not None:
+        return [problem]
+    return parse_settings(data)[1]
+
+
 def load_settings(root: Path) -> HandoffSettings:
     """``root/handoff/settings.yml``; defaults when absent or empty; raises ``ContentError``."""
     path = root / PATH

@@ -105,6 +105,10 @@ class SlackDesk:
                 blocks=note_blocks(fresh),
             )
 
+    async def on_notice(self, text: str) -> None:
+        """A notice with no ticket (``⚠ abuse …``), as its own message in the channel."""
+        await self.client.chat_postMessage(channel=self.channel_id, text=text)
+
     async def _thread(self, ts: str, text: str) -> None:
         await self.client.chat_postMessage(channel=self.channel_id, thread_ts=ts, text=text)
 
@@ -187,5 +191,6 @@ def attach_channel(desk: Desk, channel: SlackChannel) -> None:
     if where.platform == PLATFORM and where.channel:
         room = SlackDesk(desk, where.channel, channel)
         desk.listeners.append(room.on_event)
+        desk.notice_listeners.append(room.on_notice)
         channel.bolt.action(ACTION_ID)(room.on_action)
         channel.desk_room = room

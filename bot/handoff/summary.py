@@ -119,31 +119,37 @@ LABELS: dict[str, dict[str, str]] = {
         "title": "Ticket {code}", "who": "Who", "why": "Why now", "problem": "In their words",
         "facts": "Facts", "tried": "Bot tried", "mood": "Mood", "waited": "Waiting",
         "nothing": "nothing yet", "earlier": "earlier conversations: {n}",
+        "last_feedback": "last feedback: {score}",
         "minutes": "{n} min in chat", "helped": "rated {n}/5", "internal":
         "Reply to talk to the customer; start with // for an internal note (never sent).",
         "email": "e-mail", "order": "order", "phone": "phone", "amount": "amount", "date": "date",
         "customer_request": "asked for a person", "no_answer": "the bot had no answer",
         "frustration": "rising frustration", "threat": "THREAT", "faq": "FAQ marked for a person",
+        "agent_takeover": "an agent took over",
     },
     "ko": {
         "title": "티켓 {code}", "who": "고객", "why": "사유", "problem": "고객의 말",
         "facts": "정보", "tried": "봇의 시도", "mood": "기분", "waited": "대기",
         "nothing": "아직 없음", "earlier": "이전 대화: {n}건",
+        "last_feedback": "최근 평가: {score}",
         "minutes": "대화 {n}분째", "helped": "평가 {n}/5", "internal":
         "답장하면 고객에게 전달됩니다. // 로 시작하면 내부 메모(전송 안 됨).",
         "email": "이메일", "order": "주문", "phone": "전화", "amount": "금액", "date": "날짜",
         "customer_request": "상담원 요청", "no_answer": "봇이 답하지 못함",
         "frustration": "불만 고조", "threat": "위협", "faq": "상담원 처리 FAQ",
+        "agent_takeover": "상담원이 직접 인수",
     },
     "ja": {
         "title": "チケット {code}", "who": "お客様", "why": "理由", "problem": "お客様の言葉",
         "facts": "情報", "tried": "ボットの対応", "mood": "気分", "waited": "待ち時間",
         "nothing": "まだなし", "earlier": "過去の会話: {n}件",
+        "last_feedback": "前回の評価: {score}",
         "minutes": "会話開始から{n}分", "helped": "評価 {n}/5", "internal":
         "返信はお客様に届きます。// で始めると社内メモ（送信されません）。",
         "email": "メール", "order": "注文", "phone": "電話", "amount": "金額", "date": "日付",
         "customer_request": "担当者を希望", "no_answer": "ボットが回答できず",
         "frustration": "不満の高まり", "threat": "脅迫", "faq": "担当者対応のFAQ",
+        "agent_takeover": "担当者が引き継ぎ",
     },
 }  # fmt: skip
 
@@ -165,6 +171,8 @@ class Case:
     moods: list[float] = field(default_factory=list)
     profile: str = ""  # flags and customer type with the approach (from the guard)
     earlier: int = 0
+    #: The newest feedback score from an earlier conversation, if any was given.
+    last_feedback: int | None = None
     in_chat: timedelta = timedelta()
     expected_wait: str = ""
     #: What the trigger quoted (the guard's topic, the policy's message), shown first.
@@ -192,6 +200,9 @@ def build_note(case: Case, *, lang: str = "en", summarizer: Summarizer | None = 
         ]
     handle = f" @{case.handle}" if case.handle else ""
     earlier = labels["earlier"].format(n=case.earlier)
+    if case.earlier:
+        last = labels["nothing"] if case.last_feedback is None else f"{case.last_feedback}/5"
+        earlier += f" ({labels['last_feedback'].format(score=last)})"
     lines.append(
         f"{labels['who']}: {case.name}{handle} · {case.platform} · {case.language} · {earlier}"
     )

@@ -116,6 +116,10 @@ class TelegramDesk:
             except TelegramError:
                 log.exception("telegram desk: the note of %s was not updated", ticket.code)
 
+    async def on_notice(self, text: str) -> None:
+        """A notice with no ticket (``⚠ abuse …``), as its own message in the group."""
+        await self._send(text, None)
+
     async def _send(
         self, text: str, markup: InlineKeyboardMarkup | None, *, reply_to: int | None = None
     ) -> Message:
@@ -191,6 +195,7 @@ def attach(desk: Desk, chat_id: int, bot: Bot) -> TelegramDesk:
     """Show the desk's events in the Telegram group ``chat_id``."""
     room = TelegramDesk(desk, chat_id, bot)
     desk.listeners.append(room.on_event)
+    desk.notice_listeners.append(room.on_notice)
     return room
 
 

@@ -167,6 +167,27 @@ class SqlStore:
         )
         return int(result.scalar_one())
 
+    async def customer_by_id(self, customer_id: int) -> Customer | None:
+        """The customer with this id, if any (never creates one)."""
+        row = (
+            await self._run(sa.select(t.customers).where(t.customers.c.id == customer_id))
+        ).first()
+        return None if row is None else self._to_customer(row)
+
+    async def last_feedback(self, customer_id: int, *, besides: int | None = None) -> int | None:
+        """The newest feedback score over the customer's conversations (``besides`` one)."""
+        stmt = (
+            sa.select(t.feedback.c.score)
+            .join(t.conversations, t.conversations.c.id == t.feedback.c.conversation_id)
+            .where(t.conversations.c.customer_id == customer_id)
+            .order_by(t.feedback.c.id.desc())
+            .limit(1)
+        )
+        if besides is not None:
+            stmt = stmt.where(t.feedback.c.conversation_id != besides)
+        row = (await self._run(stmt)).first()
+        return None if row is None else int(row.score)
+
     def _to_customer(self, row: Any) -> Customer:
         return Customer(
             id=row.id,

@@ -119,3 +119,21 @@ def test_a_restart_keeps_the_open_ticket(tmp_path: Path) -> None:
     )
     assert relay == {"type": "relay", "to": "u9", "ticket": "T1", "text": "still waiting"}
     assert claim["event"] == "claimed" and joined["type"] == "reply"
+
+
+def test_an_agent_takes_over_and_releases(tmp_path: Path) -> None:
+    hello, (ticket, claimed, joined), (relay,), (released,) = _run(
+        tmp_path / "fd.db",
+        [
+            {"user": "u5", "text": "hello", "name": "Ko"},
+            {"agent": "a1", "action": "takeover", "conversation": "u5"},
+            {"user": "u5", "text": "oh, a person?"},
+            {"agent": "a1", "ticket": "T1", "action": "release"},
+        ],
+    )
+    assert _types(hello)[0] == "reply"
+    assert ticket["event"] == "ticket" and "an agent took over" in ticket["text"]
+    assert claimed["event"] == "claimed" and claimed["agent"] == "a1"
+    assert joined["type"] == "reply" and joined["to"] == "u5" and "a1" in joined["text"]
+    assert relay == {"type": "relay", "to": "u5", "ticket": "T1", "text": "oh, a person?"}
+    assert released["event"] == "released" and released["status"] == "queued"

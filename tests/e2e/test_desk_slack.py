@@ -158,3 +158,16 @@ async def ticket_ts(app: App) -> str:
             return str(ts)
         await asyncio.sleep(0.02)
     raise AssertionError("the note's ts was never saved")
+
+
+async def test_a_chat_ended_for_abuse_shows_a_marked_notice_in_the_desk(tmp_path: Path) -> None:
+    async with FakeSlack() as fake:
+        fake.add_user("U0MINA", "Mina")
+        async with serving(tmp_path, fake):
+            await send(fake, dm("you stupid bot"))
+            await wait_posts(fake, "D0MINA", 1)
+            assert posts_to(fake, DESK) == []
+            await send(fake, dm("fuck off"))
+            (notice,) = await wait_posts(fake, DESK, 1)
+            assert notice.args["text"].startswith("⚠ abuse") and "Mina" in notice.args["text"]
+            assert "thread_ts" not in notice.args and "blocks" not in notice.args

@@ -364,3 +364,105 @@ async def test_save_as_faq_writes_a_draft_for_review(app: App, chat: Chat, tmp_p
     path = desk.drafts_root / saved.events[0].text
     text = path.read_text(encoding="utf-8")
     assert "GC-88123" in text and "issued a new code" in text and "draft-t1" in text
+
+
+# an agent taking over on their own ------------------------------------------------------
+
+
+async def test_an_agent_takes_over_an_open_conversation(app: App, chat: Chat) -> None:
+    desk = desk_of(app)
+    await chat.say("My order #55501 never came.")
+    taken = await desk.takeover("a1", str(chat.key), name="Sora")
+    assert not taken.error and taken.ticket is not None
+    ticket = taken.ticket
+    assert ticket.reason == "agent_takeover" and ticket.status == "claimed"
+    assert ticket.agent == "a1" and ticket.agent_name == "Sora"
+    assert "55501" in ticket.note and "Why now: an agent took over" in ticket.note
+    assert "Who: Mina @mina" in ticket.note and ticket.customer_user == "mina"
+    assert [e.event for e in taken.events] == ["ticket", "claimed"]
+    assert "Sora" in taken.customer[0].text  # type: ignore[union-attr]
+    assert await status(app, chat) is State.WITH_AGENT
+    await chat.say("oh hello")
+    assert [r.text for r in relays(chat)] == ["oh hello"]  # the bot stays quiet
+    sent = await desk.act("a1", ticket.code, "reply", "Hi, I'm looking into it.")
+    assert [a.text for a in sent.customer] == ["Hi, I'm looking into it."]  # type: ignore[union-attr]
+    # a second takeover of the same conversation is told it is taken
+    assert "Sora" in (await desk.takeover("a2", str(chat.key))).error
+
+
+async def test_takeover_rejects_non_members_and_unknown_conversations(app: App, chat: Chat) -> None:
+    desk = configure(app, desk=DeskSettings(agents=("a1",)))
+    await chat.say("hello")
+    assert "not a member" in (await desk.takeover("zz", str(chat.key))).error
+    assert "no open conversation" in (await desk.takeover("a1", "jsonl:nobody")).error
+    assert await desk.repository.open_tickets() == []
+
+
+async def test_takeover_of_a_queued_ticket_claims_it(app: App, chat: Chat) -> None:
+    desk = desk_of(app)
+    code = await hand_off(chat)
+    taken = await desk.takeover("a1", str(chat.key), name="Sora")
+    assert not taken.error and taken.ticket is not None and taken.ticket.code == code
+    assert taken.ticket.status == "claimed"
+
+
+async def test_console_agent_takeover(app: App, chat: Chat) -> None:
+    from bot.handoff.commands import ConsoleAgent
+
+    agent = ConsoleAgent(desk_of(app), agent="a1", name="Sora")
+    await chat.say("hello")
+    actions, lines = await agent(f"takeover {chat.key}")
+    assert "Sora" in actions[0].text  # type: ignore[union-attr]
+    assert any("claimed" in line and "takeover" in line for line in lines)
+
+
+# the note: earlier conversations and their last feedback ------------------------------
+
+
+async def test_the_note_shows_earlier_conversations_and_their_last_feedback(
+    app: App, chat: Chat
+) -> None:
+    await chat.say("hello")
+    conv = await app.store.current_conversation(str(chat.key))
+    assert conv is not None
+    await app.store.add_feedback(conv.id, 2)
+    conv.status = State.ENDED
+    conv.ended_at = datetime.now(UTC)
+    await app.store.save_conversation(conv)
+    await hand_off(chat)
+    note = await first_note(app)
+    assert "earlier conversations: 1 (last feedback: 2/5)" in note
+
+
+async def test_the_note_without_earlier_feedback_says_so(app: App, chat: Chat) -> None:
+    await hand_off(chat)
+    note = await first_note(app)
+    assert "earlier conversations: 0" in note and "last feedback" not in note
+
+
+# abuse notices ----------------------------------------------------------------------------
+
+
+async def test_a_chat_ended_for_abuse_posts_a_marked_notice(app: App, chat: Chat) -> None:
+    notices: list[str] = []
+
+    async def show(text: str) -> None:
+        notices.append(text)
+
+    desk_of(app).notice_listeners.append(show)
+    await chat.say("you stupid bot")
+    assert notices == []  # a first warning is no notice
+    await chat.say("fuck off")
+    [notice] = notices
+    assert notice.startswith("⚠ abuse") and "Mina" in notice and str(chat.key) in notice
+    assert await desk_of(app).repository.open_tickets() == []  # a notice, not a ticket
+
+
+async def test_a_failing_notice_listener_never_costs_the_turn(app: App, chat: Chat) -> None:
+    async def broken(text: str) -> None:
+        raise RuntimeError("desk down")
+
+    desk_of(app).notice_listeners.append(broken)
+    await chat.say("you stupid bot")
+    await chat.say("fuck off")
+    assert await app.store.current_conversation(str(chat.key)) is None  # ended all the same

@@ -111,3 +111,24 @@ def test_the_triggers_quote_comes_first() -> None:
 
     note = build_note(replace(CASE, topic="Where is my parcel?"))
     assert "In their words:\n  “Where is my parcel?”\n  “My order #9911" in note
+
+
+def test_the_note_shows_the_last_feedback_of_earlier_conversations() -> None:
+    from dataclasses import replace
+
+    rated = replace(CASE, last_feedback=4)
+    assert "earlier conversations: 3 (last feedback: 4/5)" in build_note(rated)
+    assert "이전 대화: 3건 (최근 평가: 4/5)" in build_note(rated, lang="ko")
+    assert "過去の会話: 3件 (前回の評価: 4/5)" in build_note(rated, lang="ja")
+    assert "earlier conversations: 3 (last feedback: nothing yet)" in build_note(CASE)
+    first = replace(CASE, earlier=0, last_feedback=None)
+    assert "earlier conversations: 0\n" in build_note(first) + "\n"
+    assert "last feedback" not in build_note(first)
+
+
+def test_takeover_targets() -> None:
+    from bot.handoff.commands import conversation_key
+
+    assert conversation_key("u1") == "console:u1"
+    assert conversation_key(" telegram:42 ") == "telegram:42"
+    assert conversation_key("17") == "17"  # a conversation number

@@ -21,6 +21,13 @@ def test_agent_line() -> None:
     assert item == AgentCommand("a1", "T1", "reply", "hello")
 
 
+def test_takeover_and_release_agent_lines() -> None:
+    item, ignored = parse_line('{"agent": "a1", "action": "takeover", "conversation": "jsonl:u1"}')
+    assert item == AgentCommand("a1", "", "takeover", conversation="jsonl:u1") and not ignored
+    item, _ = parse_line('{"agent": "a1", "ticket": "T1", "action": "release"}')
+    assert item == AgentCommand("a1", "T1", "release")
+
+
 def test_unknown_keys_are_reported_not_fatal() -> None:
     item, ignored = parse_line('{"user": "u1", "text": "hi", "mood": 3}')
     assert isinstance(item, Inbound) and ignored == ["mood"]
@@ -35,6 +42,7 @@ def test_unknown_keys_are_reported_not_fatal() -> None:
         '{"user": "u1"}',
         '{"user": {"x": 1}, "text": "hi"}',
         '{"agent": "a1", "ticket": "T1", "action": "dance"}',
+        '{"agent": "a1", "action": "takeover"}',
     ],
 )
 def test_bad_lines(line: str) -> None:

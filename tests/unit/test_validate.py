@@ -318,3 +318,28 @@ def test_a_missing_folder_is_one_error_without_a_traceback(
     captured = capsys.readouterr()
     assert "not a content folder" in captured.out
     assert "Traceback" not in captured.out + captured.err
+
+
+def test_problems_in_the_handoff_settings_name_file_and_line(
+    root: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(root, "handoff/settings.yml", "wait:\n  in_hours: 5m\nclaim_timeout: soon\nalerts: {}\n")
+    problems = only(validate(root), "error")
+    assert {f for f, _, _ in problems} == {"handoff/settings.yml"}
+    assert all(line >= 1 for _, line, _ in problems)
+    text = "\n".join(m for _, _, m in problems)
+    assert "unknown setting 'alerts'" in text and "soon" in text and len(problems) == 2
+    assert main(root) == 1
+    assert "handoff/settings.yml:1: claim_timeout: 'soon'" in capsys.readouterr().out
+
+
+def test_broken_handoff_settings_yaml_is_an_error_with_its_line(root: Path) -> None:
+    write(root, "handoff/settings.yml", "desk:\n  platform: [slack\n")
+    [problem] = validate(root)
+    assert problem.file == "handoff/settings.yml" and problem.severity == "error"
+    assert problem.line >= 2 and problem.message.startswith("invalid YAML")
+
+
+def test_valid_handoff_settings_are_no_finding(root: Path) -> None:
+    write(root, "handoff/settings.yml", "claim_timeout: 10m\n")
+    assert validate(root) == []
