@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import math
 import os
 import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+from bench.stats import percentile
 
 MESSAGES = (
     "hello",
@@ -31,13 +32,6 @@ MESSAGES = (
     "thanks!",
 )
 WARMUP = 3
-
-
-def percentile(samples: list[float], p: float) -> float:
-    """Nearest-rank percentile (``p`` in 0–100) of non-empty ``samples``."""
-    ordered = sorted(samples)
-    rank = max(1, math.ceil(p / 100 * len(ordered)))
-    return ordered[rank - 1]
 
 
 async def measure(n: int) -> dict[str, float]:

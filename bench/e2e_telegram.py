@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import math
 import os
 import socket
 import sys
@@ -25,6 +24,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from bench.stats import percentile
 
 if TYPE_CHECKING:
     from tests.e2e.telegram_api import FakeTelegram
@@ -41,13 +42,6 @@ MESSAGES = (
 )
 WARMUP = 3
 SECRET = "bench-webhook-secret"
-
-
-def percentile(samples: list[float], p: float) -> float:
-    """Nearest-rank percentile (``p`` in 0–100) of non-empty ``samples``."""
-    ordered = sorted(samples)
-    rank = max(1, math.ceil(p / 100 * len(ordered)))
-    return ordered[rank - 1]
 
 
 def _free_port() -> int:

@@ -17,7 +17,6 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 
 import argparse  # noqa: E402
 import asyncio  # noqa: E402
-import math  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -25,6 +24,7 @@ from pathlib import Path  # noqa: E402
 from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
+from bench.stats import percentile  # noqa: E402
 from bot.app import build_app  # noqa: E402
 from bot.config import default_content_dir, load_settings  # noqa: E402
 from bot.models import ConversationKey, Inbound  # noqa: E402
@@ -44,11 +44,6 @@ MESSAGES = (
     "ありがとう",
     "my neighbour's parrot sings opera",
 )
-
-
-def percentile(samples: list[float], p: float) -> float:
-    ordered = sorted(samples)
-    return ordered[max(1, math.ceil(p / 100 * len(ordered))) - 1]
 
 
 async def measure(content: Path, turns: int) -> dict[str, float]:

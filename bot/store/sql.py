@@ -154,12 +154,6 @@ class SqlStore:
         row = (await conn.execute(sa.select(t.customers).where(*where))).one()
         return self._to_customer(row)
 
-    async def set_customer_language(self, customer_id: int, language: str) -> None:
-        """Remember the language a customer last wrote in."""
-        await self._run(
-            t.customers.update().where(t.customers.c.id == customer_id).values(language=language)
-        )
-
     async def count_conversations(self, customer_id: int) -> int:
         """How many conversations this customer has had."""
         result = await self._run(
@@ -240,9 +234,7 @@ class SqlStore:
 
     async def save_conversation(self, conv: Conversation) -> None:
         """Write back status, language and state."""
-        conv.updated_at = datetime.now(UTC)
-        if conv.status is State.ENDED and conv.ended_at is None:
-            conv.ended_at = conv.updated_at
+        _touch(conv)
         await self._run(_save(conv))
 
     async def conversation(self, conversation_id: int) -> Conversation | None:
@@ -279,9 +271,7 @@ class SqlStore:
     ) -> None:
         """One transaction at the end of a turn: messages, a rating, the customer's
         language (``(customer_id, language)``) and the conversation's state."""
-        conv.updated_at = datetime.now(UTC)
-        if conv.status is State.ENDED and conv.ended_at is None:
-            conv.ended_at = conv.updated_at
+        _touch(conv)
         try:
             async with self._engine.begin() as conn:
                 if records:
@@ -340,6 +330,13 @@ class SqlStore:
             .order_by(t.feedback.c.id)
         )
         return [int(s) for s in result.scalars()]
+
+
+def _touch(conv: Conversation) -> None:
+    """Stamp the conversation as updated now, and ended now if it just ended."""
+    conv.updated_at = datetime.now(UTC)
+    if conv.status is State.ENDED and conv.ended_at is None:
+        conv.ended_at = conv.updated_at
 
 
 def _current(key: str) -> Any:
