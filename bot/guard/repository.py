@@ -13,15 +13,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from bot.errors import StoreError
 from bot.guard import tables as g
 from bot.guard.customer import History
 from bot.guard.settings import CustomerRules
 from bot.store import tables as t
-from bot.store.sql import execute
+from bot.store.dialect import upsert
+from bot.store.sql import execute, transaction
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +60,7 @@ class GuardRepository:
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
+        self._dialect = engine.dialect.name
 
     async def _run(self, stmt: Any) -> sa.CursorResult[Any]:
         return await execute(self._engine, stmt)
@@ -86,7 +86,9 @@ class GuardRepository:
             "messages": list(messages),
             "created_at": now,
         }
-        result = await self._run(g.guard_flags.insert().values(**values))
+        result = await execute(
+            self._engine, g.guard_flags.insert().values(**values), idempotent=False
+        )
         new_id = result.inserted_primary_key[0] if result.inserted_primary_key else 0
         return GuardFlag(
             int(new_id or 0), customer_id, conversation_id, kind, reason, tuple(messages), now
@@ -125,42 +127,28 @@ class GuardRepository:
             "thanked": mood.thanked,
             "updated_at": datetime.now(UTC),
         }
-        where = g.guard_moods.c.conversation_id == conversation_id
-        try:
-            async with self._engine.begin() as conn:
-                done = await conn.execute(g.guard_moods.update().where(where).values(**values))
-                if not done.rowcount:
-                    await conn.execute(
-                        g.guard_moods.insert().values(
-                            conversation_id=conversation_id, customer_id=customer_id, **values
-                        )
-                    )
-        except SQLAlchemyError as exc:
-            raise StoreError(str(exc)) from exc
+        row = {"conversation_id": conversation_id, "customer_id": customer_id, **values}
+        await self._run(
+            upsert(self._dialect, g.guard_moods, row, keys=["conversation_id"], update=list(values))
+        )
 
     async def history(
         self, customer_id: int, *, excluding: int, rules: CustomerRules, frustrated_at: float
     ) -> History:
         """The customer's other conversations, counted for :func:`~bot.guard.customer.classify`."""
-        try:
-            async with self._engine.connect() as conn:
-                return await _history(conn, customer_id, excluding, rules, frustrated_at)
-        except SQLAlchemyError as exc:
-            raise StoreError(str(exc)) from exc
+
+        async def work(conn: AsyncConnection) -> History:
+            return await _history(conn, customer_id, excluding, rules, frustrated_at)
+
+        return await transaction(self._engine, work)
 
     async def set_type(self, customer_id: int, customer_type: str) -> None:
         """Keep the customer's type on the customer."""
         values = {"type": customer_type, "updated_at": datetime.now(UTC)}
-        where = g.guard_customers.c.customer_id == customer_id
-        try:
-            async with self._engine.begin() as conn:
-                done = await conn.execute(g.guard_customers.update().where(where).values(**values))
-                if not done.rowcount:
-                    await conn.execute(
-                        g.guard_customers.insert().values(customer_id=customer_id, **values)
-                    )
-        except SQLAlchemyError as exc:
-            raise StoreError(str(exc)) from exc
+        row = {"customer_id": customer_id, **values}
+        await self._run(
+            upsert(self._dialect, g.guard_customers, row, keys=["customer_id"], update=list(values))
+        )
 
     async def customer_type(self, customer_id: int) -> str:
         """The customer's type, or "" when none was worked out."""

@@ -86,8 +86,8 @@ class TicketRepository:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
 
-    async def _run(self, stmt: Any) -> sa.CursorResult[Any]:
-        return await execute(self._engine, stmt)
+    async def _run(self, stmt: Any, *, idempotent: bool = True) -> sa.CursorResult[Any]:
+        return await execute(self._engine, stmt, idempotent=idempotent)
 
     async def create(
         self,
@@ -117,7 +117,8 @@ class TicketRepository:
                 promised_at=promised_at,
                 desk_refs={},
                 created_at=at,
-            )
+            ),
+            idempotent=False,
         )
         key = result.inserted_primary_key
         assert key is not None
@@ -185,7 +186,8 @@ class TicketRepository:
                 tickets.c.agent.is_(None),
                 tickets.c.status == "queued",
             )
-            .values(agent=agent, agent_name=name, status="claimed", claimed_at=at)
+            .values(agent=agent, agent_name=name, status="claimed", claimed_at=at),
+            idempotent=False,
         )
         return result.rowcount == 1
 
@@ -195,7 +197,8 @@ class TicketRepository:
             tickets.update()
             .where(tickets.c.id == ticket_id, tickets.c.agent == agent)
             .where(tickets.c.status == "claimed")
-            .values(agent=None, agent_name=None, status="queued", claimed_at=None)
+            .values(agent=None, agent_name=None, status="queued", claimed_at=None),
+            idempotent=False,
         )
         return result.rowcount == 1
 
@@ -204,7 +207,8 @@ class TicketRepository:
         result = await self._run(
             tickets.update()
             .where(tickets.c.id == ticket_id, tickets.c.status.in_(OPEN))
-            .values(status=status, closed_at=at)
+            .values(status=status, closed_at=at),
+            idempotent=False,
         )
         return result.rowcount == 1
 

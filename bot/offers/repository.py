@@ -12,11 +12,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from bot.errors import StoreError
 from bot.offers.selection import Tally
+from bot.store.sql import execute, transaction
 
 
 class Event(enum.StrEnum):
@@ -64,11 +63,10 @@ class OfferRepository:
         self._engine = engine
 
     async def _rows(self, stmt: sa.Select[Any]) -> list[tuple[Any, ...]]:
-        try:
-            async with self._engine.begin() as conn:
-                return [tuple(row) for row in await conn.execute(stmt)]
-        except SQLAlchemyError as exc:
-            raise StoreError(str(exc)) from exc
+        async def work(conn: AsyncConnection) -> list[tuple[Any, ...]]:
+            return [tuple(row) for row in await conn.execute(stmt)]
+
+        return await transaction(self._engine, work)
 
     async def record(
         self,
@@ -82,21 +80,16 @@ class OfferRepository:
         at: datetime,
     ) -> None:
         """Store one event."""
-        try:
-            async with self._engine.begin() as conn:
-                await conn.execute(
-                    offer_events.insert().values(
-                        offer_id=offer_id,
-                        kind=kind,
-                        language=language,
-                        event=event.value,
-                        customer_id=customer_id,
-                        conversation_id=conversation_id,
-                        created_at=_utc(at),
-                    )
-                )
-        except SQLAlchemyError as exc:
-            raise StoreError(str(exc)) from exc
+        values = {
+            "offer_id": offer_id,
+            "kind": kind,
+            "language": language,
+            "event": event.value,
+            "customer_id": customer_id,
+            "conversation_id": conversation_id,
+            "created_at": _utc(at),
+        }
+        await execute(self._engine, offer_events.insert().values(**values), idempotent=False)
 
     async def declined_since(self, customer_id: int, since: datetime) -> set[str]:
         """Offers this customer declined at or after ``since``."""

@@ -11,34 +11,30 @@ import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from bot.errors import StoreError
 from bot.models import State
 from bot.store import tables as t
+from bot.store.dialect import engine_options, upsert
 from bot.store.records import Conversation, Customer, Message
+from bot.store.transaction import execute, transaction
+
+__all__ = ["SqlStore", "execute", "open_store", "transaction"]
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+#: Seconds :meth:`SqlStore.open` waits for a database that is not up yet.
+OPEN_PATIENCE = 5.0
+#: Longest customer name or handle kept (the columns' size).
+NAME_CHARS = 256
+#: Key of the PostgreSQL advisory lock that lets one worker migrate at a time.
+MIGRATION_LOCK = 0x66726F6E  # "fron"
 
 
 def _utc(value: datetime | None) -> datetime | None:
     if value is None:
         return None
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value
-
-
-async def execute(engine: AsyncEngine, stmt: Any) -> sa.CursorResult[Any]:
-    """Run one statement in its own transaction; database errors become :class:`StoreError`.
-
-    Shared by the feature repositories (guard, offers, handoff) that live in the
-    store's database.
-    """
-    try:
-        async with engine.begin() as conn:
-            result: sa.CursorResult[Any] = await conn.execute(stmt)
-            return result
-    except SQLAlchemyError as exc:
-        raise StoreError(str(exc)) from exc
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -51,6 +47,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _upgrade(connection: sa.Connection) -> None:
+    if connection.dialect.name == "postgresql":  # workers starting together migrate in turn
+        connection.execute(sa.text(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})"))
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.attributes["connection"] = connection
@@ -69,16 +67,19 @@ class SqlStore:
         parsed = sa.engine.make_url(url)
         if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url)
+        engine = create_async_engine(url, **engine_options(parsed))
         if parsed.get_backend_name() == "sqlite":
             sa.event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+
+        async def migrate(conn: AsyncConnection) -> None:
+            await conn.run_sync(_upgrade)
+
         try:
-            async with engine.begin() as conn:
-                await conn.run_sync(_upgrade)
-        except (SQLAlchemyError, OSError) as exc:
+            await transaction(engine, migrate, patience=OPEN_PATIENCE)
+        except (StoreError, SQLAlchemyError, OSError) as exc:
             await engine.dispose()
             raise StoreError(
-                f"cannot open the database {parsed.render_as_string()}: {exc}"
+                f"cannot open the database {parsed.render_as_string(hide_password=True)}: {exc}"
             ) from exc
         return cls(engine)
 
@@ -100,11 +101,11 @@ class SqlStore:
         self, platform: str, user_id: str, *, name: str | None = None, handle: str | None = None
     ) -> Customer:
         """The customer for this platform user, created on first sight; name kept fresh."""
-        try:
-            async with self._engine.begin() as conn:
-                return await self._upsert_customer(conn, platform, user_id, name, handle)
-        except SQLAlchemyError as exc:
-            raise StoreError(str(exc)) from exc
+
+        async def work(conn: AsyncConnection) -> Customer:
+            return await _upsert_customer(conn, platform, user_id, name, handle)
+
+        return await transaction(self._engine, work)
 
     async def arrive(
         self,
@@ -117,42 +118,19 @@ class SqlStore:
     ) -> tuple[Customer, Conversation | None]:
         """One transaction at the start of a turn: the customer (with their count of
         conversations so far in ``earlier_conversations``) and the open conversation."""
-        try:
-            async with self._engine.begin() as conn:
-                customer = await self._upsert_customer(conn, platform, user_id, name, handle)
-                count = (
-                    await conn.execute(
-                        sa.select(sa.func.count()).where(
-                            t.conversations.c.customer_id == customer.id
-                        )
-                    )
-                ).scalar_one()
-                row = (await conn.execute(_current(key))).first()
-        except SQLAlchemyError as exc:
-            raise StoreError(str(exc)) from exc
-        customer.earlier_conversations = int(count)
-        return customer, None if row is None else self._to_conversation(row)
 
-    async def _upsert_customer(
-        self, conn: Any, platform: str, user_id: str, name: str | None, handle: str | None
-    ) -> Customer:
-        now = datetime.now(UTC)
-        where = (t.customers.c.platform == platform, t.customers.c.user_id == user_id)
-        row = (await conn.execute(sa.select(t.customers).where(*where))).first()
-        if row is None:
-            values = {"platform": platform, "user_id": user_id, "name": name, "handle": handle}
-            await conn.execute(
-                t.customers.insert().values(created_at=now, last_seen_at=now, **values)
-            )
-        else:
-            changes: dict[str, Any] = {"last_seen_at": now}
-            if name and name != row.name:
-                changes["name"] = name
-            if handle and handle != row.handle:
-                changes["handle"] = handle
-            await conn.execute(t.customers.update().where(*where).values(**changes))
-        row = (await conn.execute(sa.select(t.customers).where(*where))).one()
-        return self._to_customer(row)
+        async def work(conn: AsyncConnection) -> tuple[Customer, Any]:
+            customer = await _upsert_customer(conn, platform, user_id, name, handle)
+            count = (
+                await conn.execute(
+                    sa.select(sa.func.count()).where(t.conversations.c.customer_id == customer.id)
+                )
+            ).scalar_one()
+            customer.earlier_conversations = int(count)
+            return customer, (await conn.execute(_current(key))).first()
+
+        customer, row = await transaction(self._engine, work)
+        return customer, None if row is None else self._to_conversation(row)
 
     async def count_conversations(self, customer_id: int) -> int:
         """How many conversations this customer has had."""
@@ -183,16 +161,7 @@ class SqlStore:
         return None if row is None else int(row.score)
 
     def _to_customer(self, row: Any) -> Customer:
-        return Customer(
-            id=row.id,
-            platform=row.platform,
-            user_id=row.user_id,
-            name=row.name,
-            handle=row.handle,
-            language=row.language,
-            created_at=_utc(row.created_at) or datetime.now(UTC),
-            last_seen_at=_utc(row.last_seen_at) or datetime.now(UTC),
-        )
+        return _to_customer(row)
 
     # conversations ----------------------------------------------------------
 
@@ -216,8 +185,25 @@ class SqlStore:
             "started_at": now,
             "updated_at": now,
         }
-        result = await self._run(t.conversations.insert().values(**values))
-        new_id = result.inserted_primary_key[0] if result.inserted_primary_key else None
+        tries = 0
+
+        async def work(conn: AsyncConnection) -> Any:
+            nonlocal tries
+            tries += 1
+            if tries > 1:  # the previous try may have committed before the connection went
+                found = (
+                    await conn.execute(
+                        sa.select(t.conversations.c.id).where(
+                            t.conversations.c.key == key, t.conversations.c.started_at == now
+                        )
+                    )
+                ).scalar()
+                if found is not None:
+                    return found
+            result = await conn.execute(t.conversations.insert().values(**values))
+            return result.inserted_primary_key[0] if result.inserted_primary_key else None
+
+        new_id = await transaction(self._engine, work)
         if new_id is None:
             raise StoreError("the database returned no id for a new conversation")
         return Conversation(
@@ -272,33 +258,38 @@ class SqlStore:
         """One transaction at the end of a turn: messages, a rating, the customer's
         language (``(customer_id, language)``) and the conversation's state."""
         _touch(conv)
-        try:
-            async with self._engine.begin() as conn:
-                if records:
-                    rows = [{k: v for k, v in asdict(m).items() if k != "id"} for m in records]
-                    await conn.execute(t.messages.insert().values(rows))
-                if feedback is not None:
-                    await conn.execute(
-                        t.feedback.insert().values(
-                            conversation_id=conv.id, score=feedback, created_at=conv.updated_at
-                        )
+        rows = [{k: v for k, v in asdict(m).items() if k != "id"} for m in records]
+        tries = 0
+
+        async def work(conn: AsyncConnection) -> None:
+            nonlocal tries
+            tries += 1
+            if tries > 1 and rows and await _recorded(conn, rows[0]):
+                return  # the previous try committed before the connection went
+            if rows:
+                await conn.execute(t.messages.insert().values(rows))
+            if feedback is not None:
+                await conn.execute(
+                    t.feedback.insert().values(
+                        conversation_id=conv.id, score=feedback, created_at=conv.updated_at
                     )
-                if customer is not None:
-                    await conn.execute(
-                        t.customers.update()
-                        .where(t.customers.c.id == customer[0])
-                        .values(language=customer[1])
-                    )
-                await conn.execute(_save(conv))
-        except SQLAlchemyError as exc:
-            raise StoreError(str(exc)) from exc
+                )
+            if customer is not None:
+                await conn.execute(
+                    t.customers.update()
+                    .where(t.customers.c.id == customer[0])
+                    .values(language=customer[1])
+                )
+            await conn.execute(_save(conv))
+
+        await transaction(self._engine, work)
 
     async def add_messages(self, records: list[Message]) -> None:
         """Record messages (one transaction)."""
         if not records:
             return
         rows = [{k: v for k, v in asdict(m).items() if k != "id"} for m in records]
-        await self._run(t.messages.insert().values(rows))
+        await execute(self._engine, t.messages.insert().values(rows), idempotent=False)
 
     async def messages(self, conversation_id: int) -> list[Message]:
         """A conversation's messages, oldest first."""
@@ -316,10 +307,12 @@ class SqlStore:
 
     async def add_feedback(self, conversation_id: int, score: int) -> None:
         """Record a 1–5 rating."""
-        await self._run(
+        await execute(
+            self._engine,
             t.feedback.insert().values(
                 conversation_id=conversation_id, score=score, created_at=datetime.now(UTC)
-            )
+            ),
+            idempotent=False,
         )
 
     async def feedback(self, conversation_id: int) -> list[int]:
@@ -330,6 +323,60 @@ class SqlStore:
             .order_by(t.feedback.c.id)
         )
         return [int(s) for s in result.scalars()]
+
+
+async def _upsert_customer(
+    conn: AsyncConnection, platform: str, user_id: str, name: str | None, handle: str | None
+) -> Customer:
+    """Create or refresh the customer in one statement (workers may race on a new one)."""
+    now = datetime.now(UTC)
+    values = {
+        "platform": platform,
+        "user_id": user_id,
+        "name": (name or None) and name[:NAME_CHARS],
+        "handle": (handle or None) and handle[:NAME_CHARS],
+        "created_at": now,
+        "last_seen_at": now,
+    }
+    c = t.customers.c
+
+    def update(new: Any) -> dict[str, Any]:
+        return {
+            "last_seen_at": new.last_seen_at,
+            "name": sa.func.coalesce(new.name, c.name),
+            "handle": sa.func.coalesce(new.handle, c.handle),
+        }
+
+    stmt = upsert(
+        conn.dialect.name, t.customers, values, keys=("platform", "user_id"), update=update
+    )
+    row = (await conn.execute(stmt.returning(*t.customers.c))).one()
+    return _to_customer(row)
+
+
+def _to_customer(row: Any) -> Customer:
+    return Customer(
+        id=row.id,
+        platform=row.platform,
+        user_id=row.user_id,
+        name=row.name,
+        handle=row.handle,
+        language=row.language,
+        created_at=_utc(row.created_at) or datetime.now(UTC),
+        last_seen_at=_utc(row.last_seen_at) or datetime.now(UTC),
+    )
+
+
+async def _recorded(conn: AsyncConnection, first: dict[str, Any]) -> bool:
+    """Whether a turn's first message (its inbound one) is already in the table."""
+    m = t.messages.c
+    stmt = sa.select(m.id).where(
+        m.conversation_id == first["conversation_id"],
+        m.direction == first["direction"],
+        m.created_at == first["created_at"],
+        m.text == first["text"],
+    )
+    return (await conn.execute(stmt.limit(1))).first() is not None
 
 
 def _touch(conv: Conversation) -> None:

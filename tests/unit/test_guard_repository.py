@@ -1,7 +1,6 @@
 """The guard's records in the store's database (migration 0002)."""
 
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
@@ -14,8 +13,8 @@ RULES = CustomerRules(4, 2, 3, 2, 2, 1)
 
 
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[SqlStore]:
-    store = await open_store(f"sqlite+aiosqlite:///{tmp_path / 'g.db'}")
+async def store(database_url: str) -> AsyncIterator[SqlStore]:
+    store = await open_store(database_url)
     yield store
     await store.close()
 

@@ -2,7 +2,6 @@
 
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -16,8 +15,8 @@ T0 = datetime(2025, 3, 1, 12, tzinfo=UTC)
 
 
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[SqlStore]:
-    store = await SqlStore.open(f"sqlite+aiosqlite:///{tmp_path / 'fd.db'}")
+async def store(database_url: str) -> AsyncIterator[SqlStore]:
+    store = await SqlStore.open(database_url)
     yield store
     await store.close()
 
@@ -90,10 +89,11 @@ async def test_times_in_other_zones_compare_in_utc(store: SqlStore) -> None:
     assert await repo.declined_since(customer, T0 + timedelta(seconds=1)) == set()
 
 
-async def test_the_migration_branches_from_0001_and_reopening_is_a_no_op(tmp_path: Path) -> None:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'fd.db'}"
+async def test_the_migration_branches_from_0001_and_reopening_is_a_no_op(
+    database_url: str,
+) -> None:
     for _ in range(2):
-        store = await SqlStore.open(url)
+        store = await SqlStore.open(database_url)
         async with store.engine.connect() as conn:
             tables = await conn.run_sync(lambda c: sa.inspect(c).get_table_names())
             heads = (await conn.execute(sa.text("select version_num from alembic_version"))).all()

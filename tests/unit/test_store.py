@@ -5,12 +5,12 @@ from bot.store import Message, open_store
 from bot.store.sql import SqlStore
 
 
-def _url(tmp_path: Path) -> str:
+def _sqlite(tmp_path: Path) -> str:
     return f"sqlite+aiosqlite:///{tmp_path / 'sub' / 'fd.db'}"
 
 
-async def test_history_survives_a_restart(tmp_path: Path) -> None:
-    store = await open_store(_url(tmp_path))
+async def test_history_survives_a_restart(database_url: str) -> None:
+    store = await open_store(database_url)
     customer = await store.customer("telegram", "42", name="Mina")
     conv = await store.start_conversation("telegram:42", "telegram", customer.id, language="ko")
     conv.state["answered"] = ["shipping-time"]
@@ -33,7 +33,7 @@ async def test_history_survives_a_restart(tmp_path: Path) -> None:
     await store.add_feedback(conv.id, 5)
     await store.close()
 
-    again = await SqlStore.open(_url(tmp_path))  # migrations run again: a no-op
+    again = await SqlStore.open(database_url)  # migrations run again: a no-op
     same = await again.customer("telegram", "42")
     assert same.id == customer.id and same.name == "Mina"
     current = await again.current_conversation("telegram:42")
@@ -46,8 +46,8 @@ async def test_history_survives_a_restart(tmp_path: Path) -> None:
     await again.close()
 
 
-async def test_ended_conversation_is_not_current_and_names_update(tmp_path: Path) -> None:
-    store = await open_store(_url(tmp_path))
+async def test_ended_conversation_is_not_current_and_names_update(database_url: str) -> None:
+    store = await open_store(database_url)
     c = await store.customer("slack", "U1", name="Old")
     conv = await store.start_conversation("slack:D1", "slack", c.id)
     conv.status = State.ENDED
@@ -59,8 +59,8 @@ async def test_ended_conversation_is_not_current_and_names_update(tmp_path: Path
     await store.close()
 
 
-async def test_odd_text_is_stored_whole(tmp_path: Path) -> None:
-    store = await open_store(_url(tmp_path))
+async def test_odd_text_is_stored_whole(database_url: str) -> None:
+    store = await open_store(database_url)
     c = await store.customer("console", "u")
     conv = await store.start_conversation("console:u", "console", c.id)
     huge = "가" * 100_000 + "😀"

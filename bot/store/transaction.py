@@ -1,0 +1,101 @@
+"""Transactions that outlive a database restart.
+
+Every read and write of the store and of the feature repositories runs through
+:func:`transaction`. When the connection to the database is lost (PostgreSQL
+restarted or failed over, the network dropped), the transaction is retried with
+a growing pause until the database is back or :data:`PATIENCE` seconds have passed;
+then :class:`~bot.errors.StoreError` is raised. A turn therefore waits for the
+database instead of losing the customer's message.
+
+A retry never writes twice: a transaction that failed before its commit was rolled
+back by the database. Only a connection lost *during* the commit leaves the outcome
+unknown; a write that is not ``idempotent`` then raises rather than guess (callers
+that can check whether their commit landed, like ``record_turn``, do so and retry).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from bot.errors import StoreError
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+#: Seconds a transaction keeps retrying while the database is unreachable.
+PATIENCE = 30.0
+#: First and longest pause between two tries, in seconds.
+FIRST_PAUSE, LONGEST_PAUSE = 0.05, 1.0
+#: SQLSTATEs that mean "connection lost / server going away / not up yet".
+_GONE = ("57P01", "57P02", "57P03")
+
+
+def lost_connection(exc: BaseException) -> bool:
+    """Whether ``exc`` says the database went away (worth a retry), not that the SQL failed."""
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    for err in (exc, getattr(exc, "orig", None)):
+        state = str(getattr(err, "sqlstate", None) or getattr(err, "pgcode", None) or "")
+        if state.startswith("08") or state in _GONE:
+            return True
+    return isinstance(exc, OSError)  # refused or reset while the server is down
+
+
+async def transaction(
+    engine: AsyncEngine,
+    work: Callable[[AsyncConnection], Awaitable[T]],
+    *,
+    idempotent: bool = True,
+    patience: float = PATIENCE,
+) -> T:
+    """Run ``work`` in one transaction, retried across lost connections (see the module).
+
+    Database errors become :class:`StoreError`; so does a lost commit of a write that
+    is not ``idempotent``.
+    """
+    deadline = time.monotonic() + patience
+    pause = FIRST_PAUSE
+    while True:
+        committing = False
+        try:
+            async with engine.connect() as conn, conn.begin():
+                result = await work(conn)
+                committing = True
+            return result
+        except Exception as exc:
+            if not lost_connection(exc):
+                if isinstance(exc, SQLAlchemyError):
+                    raise StoreError(str(exc)) from exc
+                raise
+            if committing and not idempotent:
+                raise StoreError(f"the connection was lost while committing: {exc}") from exc
+            if time.monotonic() + pause > deadline:
+                raise StoreError(f"the database is unreachable: {exc}") from exc
+            log.warning("database connection lost (%s); retrying in %.2fs", exc, pause)
+        await asyncio.sleep(pause)
+        pause = min(pause * 2, LONGEST_PAUSE)
+
+
+async def execute(
+    engine: AsyncEngine, stmt: Any, *, idempotent: bool = True
+) -> sa.CursorResult[Any]:
+    """Run one statement in its own transaction (see :func:`transaction`).
+
+    Shared by the feature repositories (guard, offers, handoff) that live in the
+    store's database. Pass ``idempotent=False`` for an INSERT.
+    """
+
+    async def run(conn: AsyncConnection) -> sa.CursorResult[Any]:
+        result: sa.CursorResult[Any] = await conn.execute(stmt)
+        return result
+
+    return await transaction(engine, run, idempotent=idempotent)
