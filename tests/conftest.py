@@ -1,7 +1,7 @@
 """Fixtures shared by every test folder: real PostgreSQL and Redis servers on loopback.
 
 The servers start once per session, on first use, and stop at its end. Each test
-gets a fresh PostgreSQL database (``postgres_url``) and an empty Redis
+gets an empty PostgreSQL namespace (``postgres_url``) and an empty Redis
 (``redis_url``). ``database_url`` runs a test once on SQLite and once on PostgreSQL.
 Missing binaries skip these tests, or fail them under ``FRONTDESK_REQUIRE_SERVERS=1``.
 """
@@ -51,8 +51,13 @@ def redis_server() -> Iterator[Redis]:
 
 @pytest.fixture
 def postgres_url(postgres: Postgres) -> str:
-    """A fresh, empty PostgreSQL database for this test (``postgresql+asyncpg://…``)."""
-    return postgres.create_database()
+    """An empty PostgreSQL namespace of this test's own (``postgresql+asyncpg://…``).
+
+    A role owning a schema of the same name, not a database: ``CREATE DATABASE`` copies
+    a template and costs about a second, this a few milliseconds. Need a real database?
+    Call ``postgres.create_database()``.
+    """
+    return postgres.create_schema()
 
 
 @pytest.fixture

@@ -60,10 +60,14 @@ class Chat:
         return [m for m in await self.recorded() if m.direction == "in"][-1]
 
 
-async def start_app(tmp_path: Path, content: Path | None = None, db: str = "fd.db") -> App:
+async def start_app(
+    tmp_path: Path, content: Path | None = None, db: str = "fd.db", *, url: str | None = None
+) -> App:
+    """The app on ``content`` (the default content) with a SQLite file in ``tmp_path``,
+    or on the database at ``url``."""
     settings = load_settings(
         environ={},
         content_dir=content or default_content_dir(),
-        database_url=f"sqlite+aiosqlite:///{tmp_path / db}",
+        database_url=url or f"sqlite+aiosqlite:///{tmp_path / db}",
     )
     return await build_app(settings)

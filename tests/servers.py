@@ -192,6 +192,18 @@ class Postgres:
         self._admin(f'CREATE DATABASE "{name}"')
         return self.url(name)
 
+    def create_schema(self, name: str | None = None) -> str:
+        """A new, empty namespace, much faster than a database: the role ``name`` owns the
+        schema ``name``, which PostgreSQL's default search path (``"$user", public``) puts
+        first. Returns the URL that logs in as that role to the ``postgres`` database."""
+        if name is None:
+            self._names += 1
+            name = f"t_{self._names}"
+        if not name.replace("_", "").isalnum():
+            raise ValueError(f"not a plain role name: {name!r}")
+        self._admin(f'CREATE ROLE "{name}" LOGIN; CREATE SCHEMA "{name}" AUTHORIZATION "{name}"')
+        return f"postgresql+asyncpg://{name}@127.0.0.1:{self.port}/postgres"
+
     def _admin(self, sql: str) -> None:
         """Run one statement on the ``postgres`` database in a private event loop."""
         errors: list[BaseException] = []

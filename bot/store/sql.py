@@ -62,8 +62,11 @@ class SqlStore:
         self._engine = engine
 
     @classmethod
-    async def open(cls, url: str) -> SqlStore:
-        """Connect, create the SQLite folder if needed, and migrate to the newest schema."""
+    async def open(cls, url: str, *, patience: float = OPEN_PATIENCE) -> SqlStore:
+        """Connect, create the SQLite folder if needed, and migrate to the newest schema.
+
+        A database that is not up yet is waited for ``patience`` seconds.
+        """
         parsed = sa.engine.make_url(url)
         if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
@@ -75,7 +78,7 @@ class SqlStore:
             await conn.run_sync(_upgrade)
 
         try:
-            await transaction(engine, migrate, patience=OPEN_PATIENCE)
+            await transaction(engine, migrate, patience=patience)
         except (StoreError, SQLAlchemyError, OSError) as exc:
             await engine.dispose()
             raise StoreError(
@@ -409,6 +412,6 @@ def _save(conv: Conversation) -> Any:
     )
 
 
-async def open_store(url: str) -> SqlStore:
+async def open_store(url: str, *, patience: float = OPEN_PATIENCE) -> SqlStore:
     """The store for ``url`` (``sqlite+aiosqlite:///…`` or ``postgresql+asyncpg://…``)."""
-    return await SqlStore.open(url)
+    return await SqlStore.open(url, patience=patience)

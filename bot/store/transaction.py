@@ -55,14 +55,14 @@ async def transaction(
     work: Callable[[AsyncConnection], Awaitable[T]],
     *,
     idempotent: bool = True,
-    patience: float = PATIENCE,
+    patience: float | None = None,
 ) -> T:
     """Run ``work`` in one transaction, retried across lost connections (see the module).
 
     Database errors become :class:`StoreError`; so does a lost commit of a write that
-    is not ``idempotent``.
+    is not ``idempotent``. ``patience`` defaults to :data:`PATIENCE`.
     """
-    deadline = time.monotonic() + patience
+    deadline = time.monotonic() + (PATIENCE if patience is None else patience)
     pause = FIRST_PAUSE
     while True:
         committing = False

@@ -8,8 +8,9 @@ from tests.harness import Chat, start_app
 
 
 @pytest.fixture
-async def app(tmp_path: Path) -> AsyncIterator[App]:
-    app = await start_app(tmp_path)
+async def app(tmp_path: Path, database_url: str) -> AsyncIterator[App]:
+    """The default content's app, once on SQLite and once on PostgreSQL."""
+    app = await start_app(tmp_path, url=database_url)
     yield app
     await app.close()
 

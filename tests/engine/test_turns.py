@@ -98,8 +98,9 @@ async def test_clarify_button_answers_the_chosen_entry(chat: Chat) -> None:
 async def test_bad_input_gets_a_clear_answer_and_is_kept(
     chat: Chat, kwargs: dict[str, str], template: str
 ) -> None:
-    text = kwargs.pop("text")
-    await chat.say(text, **kwargs)
+    extra = dict(kwargs)
+    text = extra.pop("text")
+    await chat.say(text, **extra)
     variants = chat.app.content.templates[template].variants["en"]
     assert chat.text in variants
     assert len(await chat.recorded()) == 2  # the message and the answer

@@ -1,8 +1,13 @@
+import asyncio
 from pathlib import Path
 
+import pytest
+
+from bot.errors import StoreError
 from bot.models import State
 from bot.store import Message, open_store
 from bot.store.sql import SqlStore
+from tests.servers import free_port
 
 
 def _sqlite(tmp_path: Path) -> str:
@@ -67,3 +72,40 @@ async def test_odd_text_is_stored_whole(database_url: str) -> None:
     await store.add_messages([Message(conv.id, "in", huge, conv.started_at)])
     assert (await store.messages(conv.id))[0].text == huge
     await store.close()
+
+
+async def test_the_sqlite_folder_is_created(tmp_path: Path) -> None:
+    store = await open_store(_sqlite(tmp_path))
+    await store.close()
+    assert (tmp_path / "sub" / "fd.db").is_file()
+
+
+async def test_workers_racing_on_a_new_customer_make_one(database_url: str) -> None:
+    first, second = await open_store(database_url), await open_store(database_url)
+    arrivals = await asyncio.gather(
+        *(
+            store.arrive(f"slack:C{n}", "slack", "U1", name="Mina")
+            for n in range(6)
+            for store in (first, second)
+        )
+    )
+    assert {customer.id for customer, _ in arrivals} == {arrivals[0][0].id}
+    assert (await second.customer("slack", "U1")).name == "Mina"
+    await first.close()
+    await second.close()
+
+
+async def test_a_name_longer_than_the_column_is_cut_and_a_blank_one_kept(
+    database_url: str,
+) -> None:
+    store = await open_store(database_url)
+    await store.customer("telegram", "7", name="가" * 1000, handle="@h")
+    kept = await store.customer("telegram", "7", name="", handle=None)
+    assert kept.name == "가" * 256 and kept.handle == "@h"
+    await store.close()
+
+
+async def test_an_unreachable_database_is_a_clear_error() -> None:
+    url = f"postgresql+asyncpg://frontdesk@127.0.0.1:{free_port()}/frontdesk"
+    with pytest.raises(StoreError, match="cannot open the database"):
+        await open_store(url, patience=0.2)
