@@ -1,4 +1,4 @@
-"""The ``frontdesk`` command line: chat, validate, init, test."""
+"""The ``frontdesk`` command line: chat, run, validate, init, test, report, faq."""
 
 from __future__ import annotations
 
@@ -66,6 +66,21 @@ def _parser() -> argparse.ArgumentParser:
     )
     test.add_argument(
         "files", nargs="*", type=Path, help="test files (default: tests/conversations)"
+    )
+
+    from bot.report.command import add_period_options
+
+    report = sub.add_parser("report", parents=[common], help="how the bot is doing, by period")
+    add_period_options(report)
+    report.add_argument("--html", type=Path, metavar="FILE", help="also write a page with charts")
+    faq = sub.add_parser("faq", parents=[common], help="grow the FAQ repository")
+    faq_sub = faq.add_subparsers(dest="faq_command", required=True, metavar="ACTION")
+    suggest = faq_sub.add_parser(
+        "suggest", parents=[common], help="draft FAQ entries from unanswered questions"
+    )
+    add_period_options(suggest)
+    suggest.add_argument(
+        "--min-count", type=int, default=2, metavar="N", help="only groups asked N times (2)"
     )
     return parser
 
@@ -180,6 +195,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             from bot.convtest import main as test_main
 
             code = asyncio.run(test_main(settings, args.files))
+            return code
+        if args.command in ("report", "faq"):
+            from bot.report import command
+
+            run = command.report if args.command == "report" else command.suggest
+            code = asyncio.run(run(settings, args))
             return code
     except ContentError as exc:
         err.print("[bold red]The content folder has errors:[/]")
