@@ -287,7 +287,8 @@ def check_drafts(content: Content) -> Iterator[Problem]:
         if missing:
             notes.append(f"no answer in {', '.join(missing)}")
         detail = f" ({'; '.join(notes)})" if notes else ""
-        yield Problem(entry.where.file, entry.where.line, f"draft FAQ '{entry.id}'{detail}", "draft")
+        where = entry.where
+        yield Problem(where.file, where.line, f"draft FAQ '{entry.id}'{detail}", "draft")
 
 
 CHECKS = (

@@ -91,6 +91,6 @@ async def suggest(settings: Settings, args: argparse.Namespace) -> int:
             )
     finally:
         await store.close()
-    out = Console(highlight=False)
+    out = Console(highlight=False, soft_wrap=True)
     out.print(outcome.summary(), markup=False)
     return 0

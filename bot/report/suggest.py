@@ -126,7 +126,7 @@ def _render(entries: list[tuple[Group, dict[str, Any], bool]]) -> str:
     return "".join(parts)
 
 
-def _append(path: Path, text: str) -> None:
+def _append(path: Path, text: str, *, shown: str) -> None:
     """Append entries to the drafts file, keeping what is there (comments and edits too)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     if not path.exists() or not path.read_text(encoding="utf-8").strip():
@@ -144,7 +144,7 @@ def _append(path: Path, text: str) -> None:
             "new drafts cannot be appended: keep this file a plain `faq:` list with its "
             "entries at the left margin, or move it away and run `frontdesk faq suggest` again"
         )
-        raise ContentError([Problem(str(path), 0, message)])
+        raise ContentError([Problem(shown, 0, message)])
     path.write_text(after, encoding="utf-8")
 
 
@@ -182,5 +182,5 @@ def suggest_drafts(
         outcome.added.append(entry["id"])
         outcome.with_answer += replied
     if entries:
-        _append(outcome.path, _render(entries))
+        _append(outcome.path, _render(entries), shown=DRAFTS_FILE.as_posix())
     return outcome

@@ -80,8 +80,10 @@ async def seed(store: SqlStore) -> None:
     tickets, offers = TicketRepository(store.engine), OfferRepository(store.engine)
     s = timedelta(seconds=1)
 
-    async def ticket(conv: int, reason: str, at: datetime, claim: float | None,
-                     reply: float | None, resolve: float | None, answer: str = "") -> None:  # fmt: skip
+    async def ticket(
+        conv: int, reason: str, at: datetime, claim: float | None, reply: float | None,
+        resolve: float | None, answer: str = "",
+    ) -> None:  # fmt: skip
         row = await store.conversation(conv)
         assert row is not None
         made = await tickets.create(
