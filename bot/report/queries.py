@@ -72,11 +72,11 @@ def _count(row: Any) -> Count:
 async def conversations(engine: AsyncEngine, period: Period) -> list[Count]:
     """Conversations started in the period, per channel and language."""
     stmt = (
-        sa.select(_conv.platform, _conv.language, sa.literal(""), sa.func.count())
+        sa.select(_conv.platform, _conv.language, sa.func.count())
         .where(*_within(_conv.started_at, period))
         .group_by(_conv.platform, _conv.language)
     )
-    return [_count(r) for r in await _rows(engine, stmt)]
+    return [_count((r[0], r[1], None, r[2])) for r in await _rows(engine, stmt)]
 
 
 @dataclass(frozen=True, slots=True)

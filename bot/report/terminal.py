@@ -17,7 +17,7 @@ LABELS = {
     "frustration": "the customer was frustrated",
     "threat": "a threat",
     "faq": "an FAQ entry that hands off",
-    "takeover": "an agent took over",
+    "agent_takeover": "an agent took over",
 }
 
 
