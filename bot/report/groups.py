@@ -1,6 +1,6 @@
 """Unanswered questions grouped by meaning, with the embedded NLU's sentence encoder.
 
-Identical phrasings (after NFKC, case and spacing) are counted once; the
+Identical phrasings (after NFKC, case, punctuation and spacing) are counted once; the
 distinct phrasings are embedded (USE multilingual, so "Do you ship to Canada?"
 and "캐나다로 배송되나요?" land together) and merged by average-linkage
 agglomerative clustering on cosine similarity until the groups' mean
@@ -56,8 +56,11 @@ class Group:
 
 
 def normalise(text: str) -> str:
-    """NFKC, casefolded, whitespace collapsed: identical phrasings compare equal."""
-    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+    """NFKC, casefolded, punctuation dropped, whitespace collapsed: "Do you ship to
+    Canada?" and "do you ship to canada" are one phrasing."""
+    flat = unicodedata.normalize("NFKC", text).casefold()
+    words = "".join(" " if unicodedata.category(c).startswith("P") else c for c in flat).split()
+    return " ".join(words) or " ".join(flat.split())
 
 
 def cluster(vectors: np.ndarray, threshold: float = THRESHOLD) -> list[list[int]]:

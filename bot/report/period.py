@@ -56,23 +56,21 @@ class Period:
         )
 
     def label(self) -> str:
-        """How the period reads in a report heading."""
-
-        def show(at: datetime) -> str:
-            return (
-                f"{at:%Y-%m-%d}"
-                if (at.hour, at.minute, at.second) == (0, 0, 0)
-                else (f"{at:%Y-%m-%d %H:%M}")
-            )
-
+        """How the period reads in a heading: ``2026-11-01 through 2026-11-30 (UTC)``."""
         if self.since is None and self.until is None:
             return "all time"
-        if self.until is None:
-            return f"since {show(self.since)} (UTC)" if self.since else "all time"
-        last = (
-            self.until - timedelta(days=1) if show(self.until) == f"{self.until:%Y-%m-%d}" else None
-        )
-        through = f"through {show(last)}" if last is not None else f"until {show(self.until)}"
-        if self.since is None:
-            return f"{through} (UTC)"
-        return f"{show(self.since)} {through} (UTC)"
+        parts = [] if self.since is None else [f"since {_show(self.since)}"]
+        if self.until is not None:
+            if _midnight(self.until):  # an inclusive --until DATE: name the last day
+                parts.append(f"through {self.until - timedelta(days=1):%Y-%m-%d}")
+            else:
+                parts.append(f"until {_show(self.until)}")
+        return " ".join(parts) + " (UTC)"
+
+
+def _midnight(at: datetime) -> bool:
+    return (at.hour, at.minute, at.second, at.microsecond) == (0, 0, 0, 0)
+
+
+def _show(at: datetime) -> str:
+    return f"{at:%Y-%m-%d}" if _midnight(at) else f"{at:%Y-%m-%d %H:%M}"
