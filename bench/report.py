@@ -34,8 +34,9 @@ sys.path.insert(0, str(ROOT))
 from bot.handoff.tables import tickets  # noqa: E402
 from bot.nlu.encoder import use_encoder  # noqa: E402
 from bot.offers.repository import offer_events  # noqa: E402
-from bot.report import Period, collect  # noqa: E402
+from bot.report.collect import collect  # noqa: E402
 from bot.report.html import render_html  # noqa: E402
+from bot.report.period import Period  # noqa: E402
 from bot.store import open_store  # noqa: E402
 from bot.store import tables as t  # noqa: E402
 

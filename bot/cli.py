@@ -68,20 +68,9 @@ def _parser() -> argparse.ArgumentParser:
         "files", nargs="*", type=Path, help="test files (default: tests/conversations)"
     )
 
-    from bot.report.command import add_period_options
+    from bot.report.command import add_commands
 
-    report = sub.add_parser("report", parents=[common], help="how the bot is doing, by period")
-    add_period_options(report)
-    report.add_argument("--html", type=Path, metavar="FILE", help="also write a page with charts")
-    faq = sub.add_parser("faq", parents=[common], help="grow the FAQ repository")
-    faq_sub = faq.add_subparsers(dest="faq_command", required=True, metavar="ACTION")
-    suggest = faq_sub.add_parser(
-        "suggest", parents=[common], help="draft FAQ entries from unanswered questions"
-    )
-    add_period_options(suggest)
-    suggest.add_argument(
-        "--min-count", type=int, default=2, metavar="N", help="only groups asked N times (2)"
-    )
+    add_commands(sub, common)
     return parser
 
 

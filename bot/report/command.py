@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
@@ -12,9 +13,25 @@ from rich.markup import escape
 from bot.config import Settings
 from bot.errors import ConfigError
 from bot.report.period import Period, parse_moment
-from bot.store import open_store
 
 err = Console(stderr=True, highlight=False)
+
+
+def add_commands(sub: Any, common: argparse.ArgumentParser) -> None:
+    """``report`` and ``faq suggest`` on the CLI's subparsers (``common``: shared options)."""
+    report = sub.add_parser("report", parents=[common], help="how the bot is doing, by period")
+    add_period_options(report)
+    report.add_argument("--html", type=Path, metavar="FILE", help="also write a page with charts")
+    faq = sub.add_parser("faq", parents=[common], help="grow the FAQ repository")
+    actions = faq.add_subparsers(dest="faq_command", required=True, metavar="ACTION")
+    suggest = actions.add_parser(
+        "suggest", parents=[common], help="draft FAQ entries from unanswered questions"
+    )
+    add_period_options(suggest)
+    suggest.add_argument(
+        "--min-count", type=int, default=2, metavar="N",
+        help="only groups asked at least N times (default 2)",
+    )  # fmt: skip
 
 
 def add_period_options(parser: argparse.ArgumentParser) -> None:
@@ -51,8 +68,9 @@ def _write(path: Path, text: str) -> None:
 
 async def report(settings: Settings, args: argparse.Namespace) -> int:
     """Print the report; with ``--html FILE`` also write the page."""
-    from bot.report import collect
+    from bot.report.collect import collect
     from bot.report.terminal import print_report
+    from bot.store import open_store
 
     wanted = period(args)
     html_path: Path | None = args.html
@@ -78,6 +96,7 @@ async def suggest(settings: Settings, args: argparse.Namespace) -> int:
     from bot.content.loader import load_content
     from bot.report import queries
     from bot.report.suggest import suggest_drafts
+    from bot.store import open_store
 
     wanted = period(args)
     content = load_content(settings.content_dir)  # a broken folder is reported, not written to

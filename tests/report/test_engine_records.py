@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 
 from bot.nlu.encoder import UseEncoder
-from bot.report import Period, collect
+from bot.report.collect import collect
 from bot.report.metrics import ALL
+from bot.report.period import Period
 from tests.harness import Chat, start_app
 from tests.unit.contentkit import make_content
 

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from bot.nlu.encoder import UseEncoder
-from bot.report import Period, collect
+from bot.report.collect import collect
 from bot.report.metrics import ALL, Spread, percentile
+from bot.report.period import Period
 from bot.store import SqlStore, open_store
 from tests.report.conftest import db_url
 

@@ -8,9 +8,10 @@ from datetime import UTC, datetime
 from html.parser import HTMLParser
 
 from bot.nlu.encoder import UseEncoder
-from bot.report import Period, collect
+from bot.report.collect import collect
 from bot.report.html import chart_data, render_html
 from bot.report.metrics import Report
+from bot.report.period import Period
 from bot.store import Message, SqlStore
 from tests.report.seed import DAY_B
 
