@@ -9,19 +9,18 @@ import pytest
 
 from bot.cli import main
 from bot.store import SqlStore
-from tests.report.conftest import db_url
 
 
-async def report(tmp_path: Path, *extra: str) -> int:
-    args = ["report", "--database", db_url(tmp_path), *extra]
+async def report(url: str, *extra: str) -> int:
+    args = ["report", "--database", url, *extra]
     return await asyncio.to_thread(main, args)
 
 
 async def test_tables_in_the_terminal_and_a_page_on_request(
-    store: SqlStore, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    store: SqlStore, url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     page = tmp_path / "out" / "report.html"
-    assert await report(tmp_path, "--until", "2026-11-02", "--html", str(page)) == 0
+    assert await report(url, "--until", "2026-11-02", "--html", str(page)) == 0
     captured = capsys.readouterr()
     out = captured.out
     assert "frontdesk report · through 2026-11-02 (UTC)" in out
@@ -41,8 +40,8 @@ async def test_tables_in_the_terminal_and_a_page_on_request(
     assert page.read_text(encoding="utf-8").startswith("<!doctype html>")
 
 
-async def test_an_empty_store_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert await report(tmp_path, "--since", "7d") == 0
+async def test_an_empty_store_says_so(url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert await report(url, "--since", "7d") == 0
     out = capsys.readouterr().out
     assert "No conversations in this period yet" in out
 
@@ -59,15 +58,15 @@ async def test_an_empty_store_says_so(tmp_path: Path, capsys: pytest.CaptureFixt
     ],
 )
 async def test_bad_dates_get_a_clear_error(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str
+    url: str, capsys: pytest.CaptureFixture[str], args: list[str], message: str
 ) -> None:
-    assert await report(tmp_path, *args) == 2
+    assert await report(url, *args) == 2
     err = " ".join(capsys.readouterr().err.split())
     assert message in err and "Traceback" not in err
 
 
 async def test_html_into_a_folder_is_refused(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert await report(tmp_path, "--html", str(tmp_path)) == 2
+    assert await report(url, "--html", str(tmp_path)) == 2
     assert "is a folder; give a file name" in " ".join(capsys.readouterr().err.split())

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
@@ -12,7 +11,6 @@ from bot.report.collect import collect
 from bot.report.metrics import ALL, Spread, percentile
 from bot.report.period import Period
 from bot.store import SqlStore, open_store
-from tests.report.conftest import db_url
 
 LANG_EN, LANG_KO, SLACK, TELEGRAM = (
     ("language", "en"),
@@ -97,8 +95,8 @@ async def test_since_and_until_filter_by_event_time(store: SqlStore, encoder: Us
     assert c2.conversations[ALL] == 1 and c2.handoffs[ALL].by_trigger == {"customer_request": 1}
 
 
-async def test_an_empty_store_gives_an_empty_report(tmp_path: Path) -> None:
-    store = await open_store(db_url(tmp_path))
+async def test_an_empty_store_gives_an_empty_report(url: str) -> None:
+    store = await open_store(url)
     try:
         report = await collect(store.engine, Period(), now=datetime(2026, 11, 25, tzinfo=UTC))
     finally:

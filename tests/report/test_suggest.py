@@ -15,7 +15,6 @@ from bot.content.loader import load_content
 from bot.content.validate import main as validate_main
 from bot.report.suggest import DRAFTS_FILE, TODO
 from bot.store import Message, SqlStore
-from tests.report.conftest import db_url
 from tests.report.seed import CANADA_EN, CANADA_KO, DAY_B
 from tests.unit.contentkit import make_content, write
 
@@ -28,9 +27,9 @@ def root(tmp_path: Path) -> Path:
     return make_content(tmp_path / "content")
 
 
-async def suggest(root: Path, tmp_path: Path, *extra: str) -> int:
+async def suggest(root: Path, url: str, *extra: str) -> int:
     """The command line, as an admin runs it (in a thread: it runs its own event loop)."""
-    args = ["faq", "suggest", "--content", str(root), "--database", db_url(tmp_path), *extra]
+    args = ["faq", "suggest", "--content", str(root), "--database", url, *extra]
     return await asyncio.to_thread(main, args)
 
 
@@ -41,9 +40,9 @@ def drafts(root: Path) -> list[dict[str, object]]:
 
 
 async def test_groups_become_drafts_with_the_agents_answers(
-    store: SqlStore, root: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    store: SqlStore, root: Path, url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert await suggest(root, tmp_path) == 0
+    assert await suggest(root, url) == 0
     out = capsys.readouterr().out
     assert f"2 draft FAQ entries added to {root / DRAFTS_FILE}" in out
     assert "1 of them with an agent's answer" in out
@@ -71,12 +70,12 @@ async def test_groups_become_drafts_with_the_agents_answers(
 
 
 async def test_running_again_adds_only_new_groups_and_keeps_the_admins_edits(
-    store: SqlStore, root: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    store: SqlStore, root: Path, url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert await suggest(root, tmp_path) == 0
+    assert await suggest(root, url) == 0
     path = root / DRAFTS_FILE
     first = path.read_text(encoding="utf-8")
-    assert await suggest(root, tmp_path) == 0
+    assert await suggest(root, url) == 0
     assert path.read_text(encoding="utf-8") == first
     assert "No new draft FAQ entries.\n2 groups are already in the FAQ or in a draft." in (
         capsys.readouterr().out
@@ -94,7 +93,7 @@ async def test_running_again_adds_only_new_groups_and_keeps_the_admins_edits(
     await store.add_messages(
         [Message(conv.id, "in", text, at, language="en", intent="fallback") for text in asked]
     )
-    assert await suggest(root, tmp_path) == 0
+    assert await suggest(root, url) == 0
     out = capsys.readouterr().out
     assert "1 draft FAQ entries added" in out and "1 groups were asked fewer than 2 times" in out
     text = path.read_text(encoding="utf-8")
@@ -105,12 +104,12 @@ async def test_running_again_adds_only_new_groups_and_keeps_the_admins_edits(
         "suggested-do-you-offer-gift-wrapping",
     ]
 
-    assert await suggest(root, tmp_path, "--min-count", "1") == 0
+    assert await suggest(root, url, "--min-count", "1") == 0
     assert drafts(root)[-1]["questions"] == {"en": ["Are you open on Sundays?"]}
 
 
 async def test_a_question_now_in_the_faq_is_not_suggested(
-    store: SqlStore, root: Path, tmp_path: Path
+    store: SqlStore, root: Path, url: str
 ) -> None:
     write(
         root,
@@ -118,26 +117,24 @@ async def test_a_question_now_in_the_faq_is_not_suggested(
         'faq:\n- id: paypal\n  questions:\n    en: ["do you accept paypal"]\n'
         '  answer:\n    en: "Yes."\n    ko: "네."\n    ja: "はい。"\n',
     )
-    assert await suggest(root, tmp_path) == 0
+    assert await suggest(root, url) == 0
     assert [d["id"] for d in drafts(root)] == [CANADA]
 
 
-async def test_the_period_narrows_the_questions(
-    store: SqlStore, root: Path, tmp_path: Path
-) -> None:
-    assert await suggest(root, tmp_path, "--since", "2026-11-02T12:30") == 0
+async def test_the_period_narrows_the_questions(store: SqlStore, root: Path, url: str) -> None:
+    assert await suggest(root, url, "--since", "2026-11-02T12:30") == 0
     assert [d["id"] for d in drafts(root)] == [PAYPAL]
 
 
 async def test_a_drafts_file_that_cannot_take_more_is_reported(
-    store: SqlStore, root: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    store: SqlStore, root: Path, url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     write(
         root,
         "responses/drafts/suggested.yml",
         'faq:\n  - id: mine\n    questions: {en: ["Hi?"]}\n    answer: {en: Hello}\n',
     )
-    assert await suggest(root, tmp_path) == 1
+    assert await suggest(root, url) == 1
     err = capsys.readouterr().err.replace("\n", "")
     assert "responses/drafts/suggested.yml: error: new drafts cannot be appended" in err
     assert "id: mine" in (root / DRAFTS_FILE).read_text(encoding="utf-8")
