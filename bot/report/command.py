@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.markup import escape
@@ -13,6 +13,9 @@ from rich.markup import escape
 from bot.config import Settings
 from bot.errors import ConfigError
 from bot.report.period import Period, parse_moment
+
+if TYPE_CHECKING:
+    from bot.store import SqlStore
 
 err = Console(stderr=True, highlight=False)
 
@@ -61,6 +64,23 @@ def period(args: argparse.Namespace) -> Period:
         ) from None
 
 
+async def _open(url: str) -> SqlStore:
+    """The bot's store; a SQLite file that does not exist is an error, not a new database."""
+    import sqlalchemy as sa
+
+    from bot.store import open_store
+
+    parsed = sa.engine.make_url(url)
+    name = parsed.database
+    local = parsed.get_backend_name() == "sqlite" and name and name != ":memory:"
+    if local and not await asyncio.to_thread(Path(str(name)).exists):
+        raise ConfigError(
+            f"no database at {name}: the bot has recorded nothing there yet; "
+            "point --database (or FRONTDESK_DATABASE_URL) at the bot's database"
+        )
+    return await open_store(url)
+
+
 def _write(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
@@ -70,13 +90,12 @@ async def report(settings: Settings, args: argparse.Namespace) -> int:
     """Print the report; with ``--html FILE`` also write the page."""
     from bot.report.collect import collect
     from bot.report.terminal import print_report
-    from bot.store import open_store
 
     wanted = period(args)
     html_path: Path | None = args.html
     if html_path is not None and await asyncio.to_thread(html_path.is_dir):
         raise ConfigError(f"--html: {html_path} is a folder; give a file name like report.html")
-    store = await open_store(settings.database_url)
+    store = await _open(settings.database_url)
     try:
         with err.status("Reading the store and grouping unanswered questions…"):
             result = await collect(store.engine, wanted)
@@ -96,11 +115,10 @@ async def suggest(settings: Settings, args: argparse.Namespace) -> int:
     from bot.content.loader import load_content
     from bot.report import queries
     from bot.report.suggest import suggest_drafts
-    from bot.store import open_store
 
     wanted = period(args)
     content = load_content(settings.content_dir)  # a broken folder is reported, not written to
-    store = await open_store(settings.database_url)
+    store = await _open(settings.database_url)
     try:
         with err.status("Reading the store and grouping unanswered questions…"):
             asked = await queries.unanswered(store.engine, wanted)

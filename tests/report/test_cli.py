@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from bot.store import SqlStore
+from bot.store import SqlStore, open_store
 
 
 async def report(url: str, *extra: str) -> int:
@@ -41,6 +41,8 @@ async def test_tables_in_the_terminal_and_a_page_on_request(
 
 
 async def test_an_empty_store_says_so(url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    store = await open_store(url)  # created and migrated, as the bot leaves it before any chat
+    await store.close()
     assert await report(url, "--since", "7d") == 0
     out = capsys.readouterr().out
     assert "No conversations in this period yet" in out
@@ -63,6 +65,15 @@ async def test_bad_dates_get_a_clear_error(
     assert await report(url, *args) == 2
     err = " ".join(capsys.readouterr().err.split())
     assert message in err and "Traceback" not in err
+
+
+async def test_a_missing_sqlite_file_is_an_error_not_a_new_database(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = tmp_path / "nowhere" / "fd.db"
+    assert await report(f"sqlite+aiosqlite:///{missing}") == 2
+    assert "the bot has recorded nothing there yet" in " ".join(capsys.readouterr().err.split())
+    assert not missing.parent.exists()
 
 
 async def test_html_into_a_folder_is_refused(
