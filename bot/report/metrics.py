@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from bot.report.groups import Group
 from bot.report.period import Period
@@ -20,11 +20,8 @@ from bot.report.queries import Count, Latency, OfferCount, Question, TicketRow
 #: A slice of the data: ``("all", "all")``, ``("language", "ko")``, ``("channel", "slack")``.
 Cut = tuple[str, str]
 ALL: Cut = ("all", "all")
-T = TypeVar("T")
 SCORES = (1, 2, 3, 4, 5)
-OFFER_EVENTS = ("shown", "accepted", "declined")
 TOP_FAQ = 10
-TOP_GROUPS = 20
 
 
 def percentile(samples: Sequence[float], p: float) -> float | None:
@@ -162,10 +159,22 @@ def _cuts_of(channel: str, language: str) -> tuple[Cut, Cut, Cut]:
     return ALL, ("language", language), ("channel", channel)
 
 
-def _tally(rows: Iterable[T], where: Callable[[T], tuple[str, str]]) -> dict[Cut, list[T]]:
-    out: dict[Cut, list[T]] = {ALL: []}
+class _Sliceable(Protocol):
+    @property
+    def channel(self) -> str: ...
+
+    @property
+    def language(self) -> str: ...
+
+
+S = TypeVar("S", bound=_Sliceable)
+
+
+def _tally(rows: Iterable[S]) -> dict[Cut, list[S]]:
+    """Rows under every cut they belong to: all, their language, their channel."""
+    out: dict[Cut, list[S]] = {ALL: []}
     for row in rows:
-        for cut in _cuts_of(*where(row)):
+        for cut in _cuts_of(row.channel, row.language):
             out.setdefault(cut, []).append(row)
     return out
 
@@ -210,7 +219,7 @@ def timings(latencies: Sequence[Latency], rows: Sequence[TicketRow]) -> Timings:
 
 
 def offer_totals(rows: Sequence[OfferCount]) -> Offers:
-    by = Counter()  # type: Counter[str]
+    by: Counter[str] = Counter()
     for r in rows:
         by[r.event] += r.n
     return Offers(by["shown"], by["accepted"], by["declined"])
@@ -229,13 +238,12 @@ def build(
     offers: Sequence[OfferCount],
 ) -> Report:
     """The whole report from the query rows."""
-    where = lambda r: (r.channel, r.language)  # noqa: E731
-    conv_by = _tally(conversations, where)
-    q_by = _tally(questions, where)
-    t_by = _tally(tickets, where)
-    l_by = _tally(latencies, where)
-    f_by = _tally(ratings, where)
-    o_by = _tally(offers, where)
+    conv_by = _tally(conversations)
+    q_by = _tally(questions)
+    t_by = _tally(tickets)
+    l_by = _tally(latencies)
+    f_by = _tally(ratings)
+    o_by = _tally(offers)
     found = set(conv_by) | set(q_by) | set(t_by) | set(l_by) | set(f_by) | set(o_by)
     cuts = (
         ALL,
@@ -243,7 +251,7 @@ def build(
         *sorted(c for c in found if c[0] == "channel"),
     )
     conv_n = {c: sum(r.n for r in conv_by.get(c, [])) for c in cuts}
-    faq = Counter()  # type: Counter[str]
+    faq: Counter[str] = Counter()
     for q in questions:
         if q.faq_id:
             faq[q.faq_id] += q.n
