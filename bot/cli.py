@@ -1,4 +1,4 @@
-"""The ``frontdesk`` command line: chat, validate, init, test."""
+"""The ``frontdesk`` command line: chat, run, validate, init, test, report, faq."""
 
 from __future__ import annotations
 
@@ -67,6 +67,10 @@ def _parser() -> argparse.ArgumentParser:
     test.add_argument(
         "files", nargs="*", type=Path, help="test files (default: tests/conversations)"
     )
+
+    from bot.report.command import add_commands
+
+    add_commands(sub, common)
     return parser
 
 
@@ -180,6 +184,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             from bot.convtest import main as test_main
 
             code = asyncio.run(test_main(settings, args.files))
+            return code
+        if args.command in ("report", "faq"):
+            from bot.report import command
+
+            run = command.report if args.command == "report" else command.suggest
+            code = asyncio.run(run(settings, args))
             return code
     except ContentError as exc:
         err.print("[bold red]The content folder has errors:[/]")

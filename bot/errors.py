@@ -29,7 +29,7 @@ class Problem:
     file: str
     line: int
     message: str
-    severity: str = "error"  # error | warning
+    severity: str = "error"  # error | warning | draft (a draft FAQ entry, listed apart)
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file

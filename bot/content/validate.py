@@ -20,9 +20,13 @@ an unknown ``{variable}`` (:data:`VARIABLES`) or braces that don't parse    erro
 "I don't know" in any language in a template, FAQ answer or pitch           error
 an FAQ's ``offers:`` id that is not in the catalog                          error
 an offer's ``for:`` slug that is neither an FAQ id nor a tag                warning
-a draft FAQ entry (``responses/drafts/``), awaiting review                  warning
+a live FAQ answer still saying ``TODO: write the answer`` (from a draft)      error
+a draft FAQ entry (``responses/drafts/``), awaiting review                  draft
 a problem in ``handoff/settings.yml`` (its loader's own checks)             error
 ==========================================================================  ========
+
+Drafts are listed apart, after the warnings, with what is left to do in each
+(answers still ``TODO``); they never fail validation and are never served.
 
 "Engine templates" are :data:`ENGINE_TEMPLATES` plus every template named
 after an intent (an intent with a same-named response just answers); a
@@ -260,10 +264,31 @@ def check_offers(content: Content) -> Iterator[Problem]:
                 yield _warn(offer.where, f"offer '{offer.id}': {message}")
 
 
+#: The answer ``frontdesk faq suggest`` leaves where nobody has answered yet.
+TODO_ANSWER = "TODO: write the answer"
+
+
+def check_todo_answers(content: Content) -> Iterator[Problem]:
+    """A draft moved live before its answer was written."""
+    for entry in content.faq.values():
+        for lang, text in entry.answer.items():
+            if TODO_ANSWER.casefold() in text.casefold():
+                yield _err(entry.where, f"FAQ '{entry.id}' answer ({lang}) is still '{text}'")
+
+
 def check_drafts(content: Content) -> Iterator[Problem]:
-    """Draft entries are listed apart, for review."""
+    """Draft entries are listed apart, for review, with the answers still to write."""
     for entry in content.drafts.values():
-        yield _warn(entry.where, f"draft FAQ '{entry.id}' awaiting review")
+        todo = [lang for lang, text in entry.answer.items() if TODO_ANSWER in text]
+        missing = [lang for lang in content.languages if not entry.answer.get(lang)]
+        notes = []
+        if todo:
+            notes.append(f"answer to write in {', '.join(todo)}")
+        if missing:
+            notes.append(f"no answer in {', '.join(missing)}")
+        detail = f" ({'; '.join(notes)})" if notes else ""
+        where = entry.where
+        yield Problem(where.file, where.line, f"draft FAQ '{entry.id}'{detail}", "draft")
 
 
 CHECKS = (
@@ -274,6 +299,7 @@ CHECKS = (
     check_variables,
     check_manner,
     check_offers,
+    check_todo_answers,
     check_drafts,
 )
 
@@ -289,7 +315,8 @@ def validate(root: Path) -> list[Problem]:
     problems = [p for check in CHECKS for p in check(content)]
     problems += validate_guard(root, content=content)
     problems += [Problem(p.file, p.line, p.message, "error") for p in settings_problems(root)]
-    return sorted(problems, key=lambda p: p.severity != "error")
+    order = {"error": 0, "warning": 1, "draft": 2}
+    return sorted(problems, key=lambda p: order.get(p.severity, 1))
 
 
 def _plural(n: int, word: str) -> str:
@@ -301,16 +328,23 @@ def main(root: Path) -> int:
     console = Console(highlight=False, soft_wrap=True)
     problems = validate(root)
     errors = [p for p in problems if p.severity == "error"]
-    warnings = [p for p in problems if p.severity != "error"]
+    warnings = [p for p in problems if p.severity == "warning"]
+    drafts = [p for p in problems if p.severity == "draft"]
     console.print(f"[bold]validating[/] {escape(str(root))}")
-    for title, style, group in (("errors", "bold red", errors), ("warnings", "yellow", warnings)):
+    sections = (
+        ("errors", "bold red", errors),
+        ("warnings", "yellow", warnings),
+        ("drafts awaiting review (not live; move an entry into responses/faq/)", "cyan", drafts),
+    )
+    for title, style, group in sections:
         if group:
             console.print(f"[{style}]{title}[/]")
         for p in group:
             where = f"{p.file}:{p.line}" if p.line else p.file
             console.print(f"  {where}: {p.message}", markup=False)
     style = "bold red" if errors else "bold green"
+    pending = f", {_plural(len(drafts), 'draft')} awaiting review" if drafts else ""
     console.print(
-        f"[{style}]{_plural(len(errors), 'error')}, {_plural(len(warnings), 'warning')}[/]"
+        f"[{style}]{_plural(len(errors), 'error')}, {_plural(len(warnings), 'warning')}{pending}[/]"
     )
     return 1 if errors else 0

@@ -273,27 +273,45 @@ def test_a_faq_offer_missing_from_the_catalog_is_an_error(root: Path) -> None:
     ]
 
 
-def test_drafts_are_listed_as_warnings(root: Path) -> None:
-    faq = ONE_FAQ.format(id="hours", question="Opening hours?", answer="9 to 6.")
+def test_drafts_are_listed_apart_with_what_is_left_to_do(root: Path) -> None:
+    faq = ONE_FAQ.format(id="hours", question="Opening hours?", answer="TODO: write the answer")
     write(root, "responses/drafts/new.yml", faq)
     problems = validate(root)
-    assert only(problems, "error") == []
-    assert only(problems, "warning") == [
-        ("responses/drafts/new.yml", 2, "draft FAQ 'hours' awaiting review")
+    assert only(problems, "error") == only(problems, "warning") == []
+    assert only(problems, "draft") == [
+        ("responses/drafts/new.yml", 2, "draft FAQ 'hours' (answer to write in en)")
     ]
 
 
-def test_errors_come_before_warnings(root: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_live_answer_still_saying_todo_is_an_error(root: Path) -> None:
+    faq = (root / "responses/faq/shop.yml").read_text(encoding="utf-8")
+    first_answer = faq.index("answer:")
+    en = faq.index("en:", first_answer)
+    end = faq.index("\n", en)
+    write(root, "responses/faq/shop.yml", faq[:en] + 'en: "TODO: write the answer"' + faq[end:])
+    assert only(validate(root), "error") == [
+        (
+            "responses/faq/shop.yml",
+            2,
+            "FAQ 'shipping-time' answer (en) is still 'TODO: write the answer'",
+        )
+    ]
+
+
+def test_errors_then_warnings_then_drafts(root: Path, capsys: pytest.CaptureFixture[str]) -> None:
     write(root, "responses/drafts/new.yml", ONE_FAQ.format(id="hours", question="Q?", answer="A."))
     write(root, "responses/extra.yml", 'responses:\n  rephrase:\n    en: ["Say again?"]\n')
+    write(root, "responses/more.yml", 'responses:\n  other:\n    en: ["Hm?"]\n')
     problems = validate(root)
-    assert [p.severity for p in problems] == ["error", "warning"]
+    assert [p.severity for p in problems] == ["error", "warning", "draft"]
     assert main(root) == 1
     out = capsys.readouterr().out
     error = out.index("responses/extra.yml:3: response 'rephrase' has no text in ko, ja")
-    warning = out.index("responses/drafts/new.yml:2: draft FAQ 'hours' awaiting review")
-    assert error < warning
-    assert out.rstrip().endswith("1 error, 1 warning")
+    warning = out.index("responses/more.yml:3: response 'other' has no text in ko, ja")
+    heading = out.index("drafts awaiting review")
+    draft = out.index("responses/drafts/new.yml:2: draft FAQ 'hours'")
+    assert error < warning < heading < draft
+    assert out.rstrip().endswith("1 error, 1 warning, 1 draft awaiting review")
 
 
 def test_broken_yaml_names_file_and_line_without_a_traceback(
