@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import aiohttp
@@ -76,11 +76,13 @@ class RasaNLU:
         fallback: NLU,
         timeout: float = 3.0,
         retry_after: float = 30.0,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.url = url.rstrip("/")
         self.fallback = fallback
         self.timeout = aiohttp.ClientTimeout(total=timeout)
         self.retry_after = retry_after
+        self.clock = clock
         self._down_until: float | None = None  # monotonic time of the next try while down
         self._session: aiohttp.ClientSession | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -94,7 +96,7 @@ class RasaNLU:
         self.fallback.fit(examples)
 
     async def parse(self, text: str, *, k: int = 5) -> list[Scored]:
-        if self._down_until is not None and time.monotonic() < self._down_until:
+        if self._down_until is not None and self.clock() < self._down_until:
             return await self.fallback.parse(text, k=k)
         try:
             result = await self._post(text)
@@ -106,7 +108,7 @@ class RasaNLU:
                     "and trying the server again every %.0f s",
                     self.url, _describe(exc), self.retry_after,
                 )  # fmt: skip
-            self._down_until = time.monotonic() + self.retry_after
+            self._down_until = self.clock() + self.retry_after
             return await self.fallback.parse(text, k=k)
         if self._down_until is not None:
             log.warning("Rasa NLU server at %s is back; using it again", self.url)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import signal
 from pathlib import Path
 from typing import Any
 
@@ -84,6 +85,10 @@ async def _serve(settings: Settings, args: argparse.Namespace) -> None:
     log = args.project.parent / "rasa.log"
     server = RasaServer(args.venv, args.project, port=args.port, host=args.host, log=log)
     print(f"Starting rasa run --enable-api at {server.url} (log: {log})…")
+    # SIGTERM (a service manager's stop) stops the server as Ctrl-C does
+    main_task = asyncio.current_task()
+    if main_task is not None:
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, main_task.cancel)
     try:
         await server.start()
         print(
