@@ -58,8 +58,11 @@ async def _ready(nlu: NLU) -> NLU:
 NLU_BACKENDS = ("embedded", "rasa")
 
 
-def _backend(settings: Settings, fitted: NLU) -> NLU:
-    """The NLU the settings ask for; Rasa keeps the fitted embedded NLU as its fallback."""
+def nlu_for(settings: Settings, fitted: NLU) -> NLU:
+    """The NLU the settings ask for; Rasa keeps the fitted embedded NLU as its fallback.
+
+    A reload that re-trains should pass its new fitted NLU through here too.
+    """
     if settings.nlu == "rasa":
         from bot.nlu.rasa import RasaNLU
 
@@ -111,7 +114,7 @@ async def build_app(settings: Settings, *, nlu: NLU | None = None) -> App:
     stages: list[Stage] = [guard, desk.relay, offers, desk.tickets]
     engine = Engine(
         content=content,
-        nlu=_backend(settings, fitted),
+        nlu=nlu_for(settings, fitted),
         store=store,
         thresholds=Thresholds(
             answer=settings.answer_threshold,
