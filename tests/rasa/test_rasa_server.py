@@ -50,6 +50,10 @@ def small_content(root: Path) -> Path:
     return root
 
 
+def rasa_warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.name == "bot.nlu.rasa"]
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -97,15 +101,15 @@ async def test_the_bot_answers_through_rasa_and_falls_back_when_it_stops(
         ]
         # the score the bot recorded is Rasa's, not the embedded NLU's
         assert understood.confidence == pytest.approx(rasa_says["intent"]["confidence"] * entry)
-        assert not caplog.records
+        assert not rasa_warnings(caplog)
 
         await server.stop()
         jun = Chat(app, user="jun")
         with caplog.at_level(logging.WARNING, logger="bot.nlu.rasa"):
             await jun.say(QUESTION)
         assert jun.text == ANSWER  # the embedded NLU answered
-        [warning] = caplog.records
-        assert server.url in warning.getMessage() and "embedded NLU" in warning.getMessage()
+        [warning] = rasa_warnings(caplog)
+        assert server.url in warning and "embedded NLU" in warning
     finally:
         await server.stop()
         await app.close()
