@@ -22,12 +22,13 @@ from typing import Any
 import aiohttp
 
 from bot.nlu import NLU, Example, Scored
+from bot.policy import FAQ_PREFIX
 
 log = logging.getLogger(__name__)
 
 DEFAULT_URL = "http://127.0.0.1:5005"
 RETRIEVAL_INTENT = "faq"
-LABEL_PREFIX = "faq:"
+LABEL_PREFIX = FAQ_PREFIX
 IGNORED = frozenset({"nlu_fallback"})
 
 

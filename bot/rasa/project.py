@@ -22,10 +22,11 @@ import yaml
 
 from bot.content import Content
 from bot.nlu import Example
+from bot.policy import FAQ_PREFIX
 
 #: The retrieval intent that holds the FAQ, and the label prefix the bot uses for it.
 RETRIEVAL_INTENT = "faq"
-LABEL_PREFIX = "faq:"
+LABEL_PREFIX = FAQ_PREFIX
 #: Rasa's own training-data format version for 3.x projects.
 FORMAT_VERSION = "3.1"
 #: Epochs of Rasa's default pipeline; a quick CI model passes fewer.
