@@ -1,6 +1,7 @@
 """Benchmark the embedded NLU on public intent and paraphrase datasets.
 
     python bench/nlu.py DATA_DIR [--only banking77,clinc150,parakqc,xsid] [--content DIR]
+                        [--backend rasa [--rasa-venv DIR] [--epochs N]] [--labels N]
 
 DATA_DIR is laid out like ``shared/datasets`` (see its README.md). Each
 dataset runs in a fresh process pinned to one core, with one BLAS/OpenMP
@@ -19,6 +20,11 @@ validation data only (CLINC150 ``val`` + ``oos_val``), never on test.
   absent from ``ja.valid``, so 98.4 % is the ceiling).
 * content (with ``--content``): the bot's own examples, for training time
   and latency only (accuracy there is ``bench/thresholds.py``'s business).
+
+``--backend rasa`` runs every dataset a second time through a real Rasa 3.6
+server (``bench/rasa_backend.py``) on the same splits, one row each, for a
+side-by-side comparison; ``--labels N`` keeps the first N labels (sorted) of
+each dataset, for both backends, so that a Rasa run stays short.
 """
 
 from __future__ import annotations
@@ -151,6 +157,17 @@ LOADERS: dict[str, Callable[[Path], Task]] = {
 # --- measuring -------------------------------------------------------------
 
 
+def first_labels(task: Task, n: int) -> Task:
+    """The task on its first ``n`` labels (sorted); out-of-scope queries stay."""
+    keep = set(sorted({e.label for e in task.train})[:n])
+
+    def queries(qs: list[Query]) -> list[Query]:
+        return [(t, g) for t, g in qs if g is None or g in keep]
+
+    train = [e for e in task.train if e.label in keep]
+    return Task(task.name, train, queries(task.test), queries(task.val))
+
+
 def rss_mb() -> float:
     pages = int(Path("/proc/self/statm").read_text().split()[1])
     return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
@@ -259,12 +276,30 @@ def main() -> None:
     ap.add_argument("data_dir", type=Path)
     ap.add_argument("--only", default=",".join(DATASETS), help="comma-separated dataset names")
     ap.add_argument("--content", type=Path, help="also time training on this content folder")
+    ap.add_argument(
+        "--backend",
+        choices=("embedded", "rasa"),
+        default="embedded",
+        help="rasa: also run each dataset through a Rasa server (both in one table)",
+    )
+    ap.add_argument("--rasa-venv", type=Path, help="Rasa's venv (default FRONTDESK_RASA_VENV)")
+    ap.add_argument("--epochs", type=int, default=100, help="Rasa's epochs (its default 100)")
+    ap.add_argument("--labels", type=int, help="keep only the first N labels of each dataset")
     ap.add_argument("--worker", help=argparse.SUPPRESS)
-    args = ap.parse_args()
+    args = ap.parse_args()  # fmt: skip
     if args.worker:
         _pin_one_core()
         source = args.content if args.worker == "content" else args.data_dir
-        print(json.dumps(asdict(run(LOADERS[args.worker](source)))))
+        task = LOADERS[args.worker](source)
+        task = first_labels(task, args.labels) if args.labels else task
+        if args.backend == "rasa":
+            from bench import rasa_backend
+
+            venv = args.rasa_venv or rasa_backend.default_venv()
+            result = rasa_backend.run(task, venv=venv, epochs=args.epochs)
+        else:
+            result = run(task)
+        print(json.dumps(asdict(result)))
         return
     names = [n.strip() for n in args.only.split(",") if n.strip()]
     unknown = set(names) - set(DATASETS)
@@ -274,14 +309,24 @@ def main() -> None:
         names.append("content")
     console = Console(width=None if sys.stdout.isatty() else 150)
     results = []
+    backends = ["embedded", "rasa"] if args.backend == "rasa" else ["embedded"]
     for name in names:
-        console.log(f"running {name} …")
-        cmd = [sys.executable, __file__, str(args.data_dir), "--worker", name]
-        if args.content:
-            cmd += ["--content", str(args.content)]
-        out = subprocess.run(cmd, check=True, stdout=subprocess.PIPE, text=True).stdout
-        results.append(Result(**json.loads(out.strip().splitlines()[-1])))
-    console.print(table(results))
+        for backend in backends:
+            console.log(f"running {name} ({backend}) …")
+            cmd = [sys.executable, __file__, str(args.data_dir), "--worker", name]
+            cmd += ["--backend", backend, "--epochs", str(args.epochs)]
+            if args.content:
+                cmd += ["--content", str(args.content)]
+            if args.labels:
+                cmd += ["--labels", str(args.labels)]
+            if args.rasa_venv:
+                cmd += ["--rasa-venv", str(args.rasa_venv)]
+            out = subprocess.run(cmd, check=True, stdout=subprocess.PIPE, text=True).stdout
+            results.append(Result(**json.loads(out.strip().splitlines()[-1])))
+    report = table(results)
+    if args.backend == "rasa":
+        report.title = "Embedded NLU vs Rasa 3.6 (one core each, one thread)"
+    console.print(report)
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ from datetime import timedelta
 from bot.config import Settings
 from bot.content import Content, load_content
 from bot.engine import Engine, Stage
+from bot.errors import ConfigError
 from bot.guard import Guard
 from bot.handoff import Desk
 from bot.handoff import load_settings as load_handoff
@@ -54,6 +55,21 @@ async def _ready(nlu: NLU) -> NLU:
     return nlu
 
 
+NLU_BACKENDS = ("embedded", "rasa")
+
+
+def nlu_for(settings: Settings, fitted: NLU) -> NLU:
+    """The NLU the settings ask for; Rasa keeps the fitted embedded NLU as its fallback.
+
+    A reload that re-trains should pass its new fitted NLU through here too.
+    """
+    if settings.nlu == "rasa":
+        from bot.nlu.rasa import RasaNLU
+
+        return RasaNLU(settings.rasa_url, fallback=fitted)
+    return fitted
+
+
 @dataclass(slots=True)
 class App:
     """A running frontdesk: its engine and what must be closed."""
@@ -65,7 +81,10 @@ class App:
     desk: Desk | None = None
 
     async def close(self) -> None:
-        """Release the store."""
+        """Release the store (and the NLU's connections, if it has any)."""
+        close = getattr(self.engine.nlu, "close", None)
+        if close is not None:
+            await close()
         await self.store.close()
 
 
@@ -74,6 +93,10 @@ async def build_app(settings: Settings, *, nlu: NLU | None = None) -> App:
 
     Raises ``ContentError`` or ``StoreError``.
     """
+    if settings.nlu not in NLU_BACKENDS:
+        raise ConfigError(
+            f"FRONTDESK_NLU is malformed: {settings.nlu!r} is not one of {NLU_BACKENDS}"
+        )
     content = load_content(settings.content_dir)
     fitted, store = await asyncio.gather(
         train(content) if nlu is None else _ready(nlu), open_store(settings.database_url)
@@ -91,7 +114,7 @@ async def build_app(settings: Settings, *, nlu: NLU | None = None) -> App:
     stages: list[Stage] = [guard, desk.relay, offers, desk.tickets]
     engine = Engine(
         content=content,
-        nlu=fitted,
+        nlu=nlu_for(settings, fitted),
         store=store,
         thresholds=Thresholds(
             answer=settings.answer_threshold,

@@ -1,4 +1,4 @@
-"""The ``frontdesk`` command line: chat, run, validate, init, test, report, faq."""
+"""The ``frontdesk`` command line: chat, run, validate, init, test, report, faq, rasa."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from rich.console import Console
 
 from bot.config import Settings, load_settings
 from bot.errors import ConfigError, ContentError, FrontdeskError, StoreError
+from bot.rasa.cli import add_rasa_parser
 
 err = Console(stderr=True, highlight=False)
 
@@ -71,6 +72,7 @@ def _parser() -> argparse.ArgumentParser:
     from bot.report.command import add_commands
 
     add_commands(sub, common)
+    add_rasa_parser(sub, common)
     return parser
 
 
@@ -180,6 +182,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             code = init_main(args.dir)
             return code
+        if args.command == "rasa":
+            from bot.rasa.cli import main as rasa_main
+
+            return rasa_main(settings, args)
         if args.command == "test":
             from bot.convtest import main as test_main
 

@@ -29,7 +29,10 @@ class Settings:
 
     content_dir: Path
     database_url: str
+    #: ``embedded`` (in-process) or ``rasa`` (a ``rasa run --enable-api`` server, docs/rasa.md).
     nlu: str = "embedded"
+    #: The Rasa server asked when ``nlu = "rasa"``; the embedded NLU answers while it is down.
+    rasa_url: str = "http://127.0.0.1:5005"
     #: Best candidate at or above this, with ``answer_margin`` over the next, is answered.
     answer_threshold: float = 0.55
     answer_margin: float = 0.10
@@ -63,6 +66,7 @@ _ENV = {
     "content_dir": "FRONTDESK_CONTENT",
     "database_url": "FRONTDESK_DATABASE_URL",
     "nlu": "FRONTDESK_NLU",
+    "rasa_url": "FRONTDESK_RASA_URL",
     "answer_threshold": "FRONTDESK_ANSWER_THRESHOLD",
     "answer_margin": "FRONTDESK_ANSWER_MARGIN",
     "clarify_threshold": "FRONTDESK_CLARIFY_THRESHOLD",
