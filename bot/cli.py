@@ -1,4 +1,4 @@
-"""The ``frontdesk`` command line: chat, run, validate, init, test, report, faq, rasa."""
+"""The ``frontdesk`` command line: chat, run, validate, reload, init, test, report, faq, rasa."""
 
 from __future__ import annotations
 
@@ -7,14 +7,18 @@ import asyncio
 import logging
 import sys
 from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 
 from bot.config import Settings, load_settings
 from bot.errors import ConfigError, ContentError, FrontdeskError, StoreError
 from bot.rasa.cli import add_rasa_parser
+
+if TYPE_CHECKING:
+    from bot.app import App
 
 err = Console(stderr=True, highlight=False)
 
@@ -44,6 +48,7 @@ def _parser() -> argparse.ArgumentParser:
     chat.add_argument("--jsonl", action="store_true", help="scripted driving: JSON lines in/out")
     chat.add_argument("--name", help="your name as the bot should use it")
     chat.add_argument("--user", help="your customer id (default: your login)")
+    _watch_option(chat)
 
     run = sub.add_parser("run", parents=[common], help="serve customers on Slack and/or Telegram")
     run.add_argument(
@@ -55,9 +60,17 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--port", type=int, default=8443, help="Telegram webhook listen port (default 8443)"
     )
+    _watch_option(run)
 
     validate = sub.add_parser("validate", parents=[common], help="check a content folder")
     validate.add_argument("dir", nargs="?", type=Path, help="content folder (default: --content)")
+
+    reload = sub.add_parser(
+        "reload", parents=[common], help="validate the content and reload it in the running bots"
+    )
+    reload.add_argument(
+        "--timeout", type=float, default=120.0, help="seconds to wait for the bots (default 120)"
+    )
 
     init = sub.add_parser("init", parents=[common], help="scaffold a new content folder")
     init.add_argument("dir", type=Path)
@@ -76,10 +89,31 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _watch_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--no-watch",
+        dest="watch",
+        action="store_false",
+        default=None,
+        help="don't reload the content when its files change (FRONTDESK_WATCH=0)",
+    )
+
+
 def _settings(args: argparse.Namespace) -> Settings:
     return load_settings(
-        config_file=args.config, content_dir=args.content, database_url=args.database
+        config_file=args.config,
+        content_dir=args.content,
+        database_url=args.database,
+        watch=getattr(args, "watch", None),
     )
+
+
+def _reloads(app: App, settings: Settings, command: str) -> AbstractAsyncContextManager[Any]:
+    """Hot reload while the bot runs: the watcher (unless turned off), SIGHUP, a pid file."""
+    from bot.reload import run_dir, serving_reloads
+
+    folder = run_dir(settings)
+    return serving_reloads(app, command=command, folder=folder, watching=settings.watch)
 
 
 async def _none(command: Any) -> list[dict[str, Any]]:
@@ -98,11 +132,13 @@ async def _chat(settings: Settings, args: argparse.Namespace) -> int:
         with err.status("Loading the content and training the language model…"):
             app = await build_app(settings)
     try:
-        if args.jsonl:
-            await run_jsonl(app.engine.handle, agent=jsonl_agent(app.desk) if app.desk else _none)
-        else:
-            agent = ConsoleAgent(app.desk) if app.desk else None
-            await run_console(app.engine.handle, name=args.name, user=args.user, agent=agent)
+        async with _reloads(app, settings, "chat --jsonl" if args.jsonl else "chat"):
+            if args.jsonl:
+                agent_lines = jsonl_agent(app.desk) if app.desk else _none
+                await run_jsonl(app.engine.handle, agent=agent_lines)
+            else:
+                agent = ConsoleAgent(app.desk) if app.desk else None
+                await run_console(app.engine.handle, name=args.name, user=args.user, agent=agent)
     finally:
         await app.close()
     return 0
@@ -150,7 +186,8 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
         # waits for the servers' clean shutdown (gather would end with the first child)
         sweeps = asyncio.create_task(app.desk.run_sweeps()) if app.desk else None
         try:
-            await asyncio.gather(*servers)
+            async with _reloads(app, settings, " ".join(["run", *wanted])):
+                await asyncio.gather(*servers)
         finally:
             if sweeps is not None:
                 sweeps.cancel()
@@ -166,6 +203,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.DEBUG if args.verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    if not args.verbose:  # admins want to see their edits taken (or refused)
+        logging.getLogger("bot.reload").setLevel(logging.INFO)
     try:
         settings = _settings(args)
         if args.command == "chat":
@@ -176,6 +215,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             from bot.content.validate import main as validate_main
 
             code: int = validate_main(args.dir or settings.content_dir)
+            return code
+        if args.command == "reload":
+            from bot.reload import main as reload_main
+
+            code = reload_main(settings, timeout=args.timeout)
             return code
         if args.command == "init":
             from bot.content.scaffold import main as init_main

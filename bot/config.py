@@ -44,6 +44,11 @@ class Settings:
     max_chars: int = 2000
     #: A customer who declined an offer is not offered it again for this many days.
     offer_cooldown_days: int = 30
+    #: Watch the content folder and reload it when it changes (``frontdesk reload`` works too).
+    watch: bool = True
+    #: Where running bots leave their pid files for ``frontdesk reload``; empty: ``run/``
+    #: next to the SQLite database (``data/run`` for another database).
+    run_dir: str = ""
     # channels: secrets come from the environment (or the file), never from code
     slack_bot_token: str = ""
     slack_app_token: str = ""
@@ -73,6 +78,8 @@ _ENV = {
     "idle_minutes": "FRONTDESK_IDLE_MINUTES",
     "max_chars": "FRONTDESK_MAX_CHARS",
     "offer_cooldown_days": "FRONTDESK_OFFER_COOLDOWN_DAYS",
+    "watch": "FRONTDESK_WATCH",
+    "run_dir": "FRONTDESK_RUN_DIR",
     "slack_bot_token": "SLACK_BOT_TOKEN",
     "slack_app_token": "SLACK_APP_TOKEN",
     "slack_signing_secret": "SLACK_SIGNING_SECRET",
@@ -83,16 +90,24 @@ _ENV = {
 }
 
 
+_BOOLS = {"1": True, "true": True, "yes": True, "on": True}
+_BOOLS |= {"0": False, "false": False, "no": False, "off": False}
+
+
 def _coerce(name: str, raw: Any, kind: str) -> Any:
     try:
         if kind == "float":
             return float(raw)
         if kind == "int":
             return int(raw)
+        if kind == "bool":
+            if isinstance(raw, bool):
+                return raw
+            return _BOOLS[str(raw).strip().lower()]
         if kind == "Path":
             return Path(str(raw)).expanduser()
         return str(raw)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, KeyError):
         raise ConfigError(f"{name} is malformed: {raw!r} is not a {kind}") from None
 
 

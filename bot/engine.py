@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
@@ -46,6 +47,21 @@ class Stage(Protocol):
     async def after(self, turn: Turn) -> None: ...
 
 
+@dataclass(frozen=True, slots=True)
+class Parts:
+    """Everything a turn reads from the content, swapped as one on a reload.
+
+    A turn takes the engine's parts once, when it starts, and finishes on them,
+    so a reload never mixes two versions of the content within a turn.
+    """
+
+    content: Content
+    nlu: NLU
+    policy: Policy
+    renderer: Renderer
+    stages: tuple[Stage, ...]
+
+
 class Engine:
     """Serves customer turns; one instance per process, shared by all channels."""
 
@@ -60,29 +76,73 @@ class Engine:
         max_chars: int = 2000,
         stages: Sequence[Stage] = (),
     ) -> None:
-        self.content = content
-        self.nlu = nlu
         self.store = store
-        self.policy = Policy(content, thresholds)
-        self.renderer = Renderer(content.templates)
+        self.thresholds = thresholds
         self.idle = idle
         self.max_chars = max_chars
-        self.stages = tuple(stages)
+        self.parts = self._assemble(content, nlu, stages)
         self._locks = KeyedLocks()
+
+    def _assemble(self, content: Content, nlu: NLU, stages: Sequence[Stage]) -> Parts:
+        return Parts(
+            content=content,
+            nlu=nlu,
+            policy=Policy(content, self.thresholds),
+            renderer=Renderer(content.templates),
+            stages=tuple(stages),
+        )
+
+    def use(self, *, content: Content, nlu: NLU, stages: Sequence[Stage]) -> None:
+        """Swap in new content (a reload): turns that start from now on use it.
+
+        One assignment, no ``await``: turns in progress finish on the parts they
+        started with; no conversation waits for the swap.
+        """
+        self.parts = self._assemble(content, nlu, stages)
+
+    # the current parts, for channels and tests
+    @property
+    def content(self) -> Content:
+        return self.parts.content
+
+    @property
+    def nlu(self) -> NLU:
+        return self.parts.nlu
+
+    @property
+    def policy(self) -> Policy:
+        return self.parts.policy
+
+    @property
+    def renderer(self) -> Renderer:
+        return self.parts.renderer
+
+    @renderer.setter
+    def renderer(self, renderer: Renderer) -> None:
+        self.parts = replace(self.parts, renderer=renderer)
+
+    @property
+    def stages(self) -> tuple[Stage, ...]:
+        return self.parts.stages
+
+    @stages.setter
+    def stages(self, stages: Sequence[Stage]) -> None:
+        self.parts = replace(self.parts, stages=tuple(stages))
 
     async def handle(self, inbound: Inbound) -> list[Action]:
         """Serve one inbound message; turns of one conversation run one at a time."""
         async with self._locks.hold(str(inbound.key)):
             started = time.perf_counter()
-            turn = await self._open(inbound)
+            parts = self.parts  # this turn's version of the content, whatever reloads meanwhile
+            turn = await self._open(inbound, parts)
             try:
-                for stage in self.stages:
+                for stage in parts.stages:
                     await stage.before(turn)
                     if turn.done:
                         break
                 if not turn.done:
-                    await self._decide(turn)
-                for stage in self.stages:
+                    await self._decide(turn, parts)
+                for stage in parts.stages:
                     await stage.after(turn)
             except Exception:
                 log.exception("turn failed for %s", inbound.key)
@@ -92,7 +152,7 @@ class Engine:
 
     # steps -----------------------------------------------------------------
 
-    async def _open(self, inbound: Inbound) -> Turn:
+    async def _open(self, inbound: Inbound, parts: Parts) -> Turn:
         key, now = str(inbound.key), inbound.at
         customer, conv = await self.store.arrive(
             key, inbound.key.platform, inbound.user, name=inbound.name, handle=inbound.handle
@@ -110,22 +170,22 @@ class Engine:
             customer.earlier_conversations -= 1  # the open one is not "earlier"
         text = clean(inbound.text)
         lang: str = detect(text, default=_lang(conv.language or customer.language))
-        if lang not in self.content.languages:
-            lang = conv.language or self.content.languages[0]
+        if lang not in parts.content.languages:
+            lang = conv.language or parts.content.languages[0]
         return Turn(
             inbound=inbound,
             customer=customer,
             conv=conv,
             lang=lang,
             text=text,
-            renderer=self.renderer,
+            renderer=parts.renderer,
             new_conversation=new,
         )
 
-    async def _decide(self, turn: Turn) -> None:
+    async def _decide(self, turn: Turn, parts: Parts) -> None:
         inbound = turn.inbound
         if inbound.button is not None:
-            return self._button(turn, inbound.button)
+            return self._button(turn, inbound.button, parts)
         if inbound.kind in NON_TEXT:
             return turn.say("non_text")
         if not turn.text:
@@ -134,18 +194,18 @@ class Engine:
             return turn.say("too_long")
         if self._typed_feedback(turn):
             return
-        ranked = await self.nlu.parse(turn.text)
-        self.policy.respond(turn, ranked)
+        ranked = await parts.nlu.parse(turn.text)
+        parts.policy.respond(turn, ranked)
 
-    def _button(self, turn: Turn, payload: str) -> None:
+    def _button(self, turn: Turn, payload: str, parts: Parts) -> None:
         turn.understood.intent = "button"
-        if payload.startswith(FAQ_PREFIX) and payload[len(FAQ_PREFIX) :] in self.content.faq:
-            return self.policy.answer(turn, payload[len(FAQ_PREFIX) :], 1.0)
+        if payload.startswith(FAQ_PREFIX) and payload[len(FAQ_PREFIX) :] in parts.content.faq:
+            return parts.policy.answer(turn, payload[len(FAQ_PREFIX) :], 1.0)
         score = payload.removeprefix(FEEDBACK_PREFIX)
         if payload.startswith(FEEDBACK_PREFIX) and score in RATINGS:
             return self._feedback(turn, int(score))
         if payload == BUTTON_HUMAN:
-            return self.policy.on_human(turn)
+            return parts.policy.on_human(turn)
         if payload == BUTTON_ELSE:
             turn.state.pop("pending", None)
             return turn.say("rephrase") if turn.renderer.has("rephrase") else turn.say("affirm")

@@ -166,7 +166,6 @@ class TelegramChannel:
     def __init__(self, app: App) -> None:
         self.app = app
         self.engine = app.engine
-        self.languages = tuple(app.content.languages)
         # every FAQ button's payload is known up front, so long ones survive a restart
         self.payloads = CallbackData(f"{FAQ_PREFIX}{faq_id}" for faq_id in app.content.faq)
         self._locks = KeyedLocks()
@@ -176,6 +175,11 @@ class TelegramChannel:
         self._idle.set()
         #: The agents' desk when it is a Telegram group (bot.handoff.telegram_desk).
         self.desk_room: Any = None
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """The content's languages, as of the last reload."""
+        return tuple(self.app.content.languages)
 
     async def drain(self) -> None:
         """Wait until no update is being handled (every reply of every turn is sent)."""

@@ -312,6 +312,11 @@ def validate(root: Path) -> list[Problem]:
         return [Problem(p.file, p.line, p.message, "error") for p in exc.problems]
     except OSError as exc:
         return [Problem(str(root), 0, f"cannot read: {exc.strerror or exc}", "error")]
+    return check(root, content)
+
+
+def check(root: Path, content: Content) -> list[Problem]:
+    """The checks after loading (``content`` is ``root`` loaded): errors first, then warnings."""
     problems = [p for check in CHECKS for p in check(content)]
     problems += validate_guard(root, content=content)
     problems += [Problem(p.file, p.line, p.message, "error") for p in settings_problems(root)]

@@ -145,6 +145,27 @@ class Desk:
         self.relay = RelayStage(self)
         self.tickets = TicketStage(self)
 
+    def use(
+        self,
+        *,
+        content: Content,
+        settings: HandoffSettings,
+        describer: Describer | None,
+        offers: Resolver | None,
+    ) -> None:
+        """A reload: new content and handoff settings, in one step.
+
+        The rooms already attached to Slack or Telegram stay where they are: a
+        desk moved to another channel or group takes effect at the next start.
+        """
+        if settings.desk.platform != self.settings.desk.platform or (
+            settings.desk.channel != self.settings.desk.channel
+        ):
+            log.warning("the agents' desk moves to its new channel or group at the next start")
+        self.content, self.settings = content, settings
+        self.describer, self.offers = describer, offers
+        self.renderer = Renderer(content.templates)
+
     # events ---------------------------------------------------------------------
 
     async def publish(self, events: list[DeskEvent]) -> None:
