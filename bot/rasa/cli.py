@@ -98,6 +98,8 @@ async def _serve(settings: Settings, args: argparse.Namespace) -> None:
             "Ctrl-C stops the server."
         )
         await server.wait()
+    except asyncio.CancelledError:  # Ctrl-C or SIGTERM: a normal way to stop
+        print("Stopping the Rasa server…")
     finally:
         await server.stop()
 
