@@ -11,7 +11,8 @@ times, per round, from the write to the first turn answered with the new text:
 - an FAQ entry added (new questions: the language model is trained again).
 
 While the model retrains, a customer keeps talking to the bot; the latency of
-those turns shows that the event loop keeps serving during a reload.
+those turns, next to the same talk with no reload going on, shows that the
+event loop keeps serving during a reload.
 """
 
 from __future__ import annotations
@@ -40,12 +41,18 @@ FAQ = "responses/faq/shipping.yml"
 ANSWER_OF = "shipping-cost"
 WELCOME = "You're very welcome, {name}!"
 NEW_ENTRY = """
-- id: bench-{n}
-  questions:
-    en: ["Do you gift wrap parcel number {n}?", "Can parcel {n} be gift wrapped?"]
-  answer:
-    en: "Parcel {n} can be gift wrapped."
+  - id: bench-{n}
+    questions:
+      en: ["Do you gift wrap parcel number {n}?", "Can parcel {n} be gift wrapped?"]
+    answer:
+      en: "Parcel {n} can be gift wrapped."
+      ko: "{n}번 소포는 선물 포장이 가능합니다."
+      ja: "{n}番の小包はギフト包装できます。"
 """
+#: Seconds of talk with no reload going on, for comparison.
+IDLE_TALK = 10.0
+#: Give up on a round after this long (a refused edit would never be answered).
+LIMIT = 600.0
 
 
 async def ask(app: App, user: str, text: str = "", button: str | None = None) -> str:
@@ -56,10 +63,11 @@ async def ask(app: App, user: str, text: str = "", button: str | None = None) ->
 
 async def until(check: Callable[[], Awaitable[bool]], start: float) -> float:
     """Seconds from ``start`` until ``check`` holds (polled every 20 ms)."""
-    while True:
+    while time.perf_counter() - start < LIMIT:
         if await check():
             return time.perf_counter() - start
         await asyncio.sleep(0.02)
+    raise SystemExit(f"not taken within {LIMIT:.0f} s")
 
 
 _asked = itertools.count()
@@ -89,8 +97,11 @@ async def chatter(app: App, stop: asyncio.Event, samples: list[float]) -> None:
         await asyncio.sleep(0.05)
 
 
-async def measure(content: Path, rounds: int) -> tuple[dict[str, list[float]], list[float]]:
+async def measure(
+    content: Path, rounds: int
+) -> tuple[dict[str, list[float]], list[float], list[float]]:
     figures: dict[str, list[float]] = {"FAQ answer": [], "template": [], "new FAQ entry": []}
+    idle: list[float] = []
     during: list[float] = []
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "content"
@@ -123,6 +134,11 @@ async def measure(content: Path, rounds: int) -> tuple[dict[str, list[float]], l
 
                     await asyncio.sleep(1.5)
                     stop = asyncio.Event()
+                    talk = asyncio.create_task(chatter(app, stop, idle))
+                    await asyncio.sleep(IDLE_TALK)  # the same customer with no reload going on
+                    stop.set()
+                    await talk
+                    stop = asyncio.Event()
                     talk = asyncio.create_task(chatter(app, stop, during))
                     start = time.perf_counter()
                     with faq.open("a") as fh:
@@ -134,7 +150,7 @@ async def measure(content: Path, rounds: int) -> tuple[dict[str, list[float]], l
                     await talk
         finally:
             await app.close()
-    return figures, during
+    return figures, idle, during
 
 
 def main() -> None:
@@ -142,7 +158,7 @@ def main() -> None:
     parser.add_argument("content", nargs="?", type=Path, default=default_content_dir())
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
-    figures, during = asyncio.run(measure(args.content, args.rounds))
+    figures, idle, during = asyncio.run(measure(args.content, args.rounds))
     table = Table(title=f"save → answered with it ({args.rounds} rounds, watcher every 1 s)")
     table.add_column("edit")
     table.add_column("median s", justify="right")
@@ -151,10 +167,11 @@ def main() -> None:
         table.add_row(name, f"{statistics.median(values):.2f}", f"{max(values):.2f}")
     console = Console()
     console.print(table)
-    console.print(
-        f"turns served while retraining: {len(during)}, "
-        f"p50 {percentile(during, 50):.1f} ms, p99 {percentile(during, 99):.1f} ms"
-    )
+    for what, samples in (("with no reload", idle), ("while retraining", during)):
+        console.print(
+            f"turns served {what}: {len(samples)}, "
+            f"p50 {percentile(samples, 50):.1f} ms, p99 {percentile(samples, 99):.1f} ms"
+        )
 
 
 if __name__ == "__main__":

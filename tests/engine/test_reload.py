@@ -191,3 +191,33 @@ async def test_requests_during_a_reload_make_one_more_not_one_each(
             r.request(why)
         await r.idle()
         assert r.pidfile is not None and r.pidfile.record["reloads"] == 2
+
+
+NEW_ENTRY = """\
+- id: gift-wrap
+  questions:
+    en: ["Do you offer gift wrapping?", "Can you wrap my order as a present?"]
+  answer:
+    en: "Yes: tick 'gift wrap' at checkout and we wrap it for free."
+    ko: "네, 결제할 때 '선물 포장'을 선택하시면 무료로 포장해 드립니다."
+    ja: "はい、ご注文時に「ギフト包装」を選んでいただければ無料でお包みします。"
+"""
+
+
+@pytest.mark.slow
+async def test_a_new_faq_entry_is_learned_and_answered_in_the_same_conversation(
+    app: App,
+) -> None:
+    chat = Chat(app, user="hana", name="Hana")
+    await chat.say(QUESTION)
+    assert chat.text == OLD_ANSWER
+    path = app.content.root / FAQ
+    path.write_text(path.read_text(encoding="utf-8") + NEW_ENTRY, encoding="utf-8")
+
+    result = await app.reload()
+
+    assert result.ok and result.retrained, result.problems
+    await chat.say("Do you offer gift wrapping?")
+    assert chat.text == "Yes: tick 'gift wrap' at checkout and we wrap it for free."
+    conv = await app.store.current_conversation(str(chat.key))
+    assert conv is not None and conv.state["answered"] == ["shipping-time", "gift-wrap"]

@@ -73,3 +73,16 @@ def test_stale_pid_files_are_skipped_and_removed(tmp_path: Path) -> None:
     assert not dead.exists()
     assert not reused.path.exists() or not Path("/proc/self/cmdline").exists()
     assert broken.exists()  # unreadable (maybe half-written by someone else): left alone
+
+
+def test_no_watch_on_the_command_line_turns_the_watcher_off(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from bot.cli import _parser, _settings
+
+    monkeypatch.delenv("FRONTDESK_WATCH", raising=False)
+    monkeypatch.delenv("FRONTDESK_CONFIG", raising=False)
+
+    assert _settings(_parser().parse_args(["chat", "--no-watch"])).watch is False
+    assert _settings(_parser().parse_args(["run", "--no-watch"])).watch is False
+    assert _settings(_parser().parse_args(["chat"])).watch is True
