@@ -14,6 +14,7 @@ from rich.console import Console
 
 from bot.config import Settings, load_settings
 from bot.errors import ConfigError, ContentError, FrontdeskError, StoreError
+from bot.privacy import install_log_masking
 
 err = Console(stderr=True, highlight=False)
 
@@ -160,6 +161,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.DEBUG if args.verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    install_log_masking(logging.getLogger().handlers)  # no e-mail, phone or card in logs
     try:
         settings = _settings(args)
         if args.command == "chat":

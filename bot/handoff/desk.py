@@ -33,6 +33,7 @@ from bot.handoff.settings import HandoffSettings
 from bot.handoff.summary import INTERNAL, Case, ExtractiveSummarizer, Summarizer, build_note
 from bot.models import Action, Button, End, Flag, Handoff, Offer, Relay, Reply, State
 from bot.policy import FEEDBACK_PREFIX
+from bot.privacy import mask
 from bot.responses import Renderer
 from bot.store.records import Conversation, Message
 from bot.store.sql import SqlStore
@@ -218,6 +219,10 @@ class Desk:
         """When a person will get back: the next opening plus the usual wait."""
         return self.settings.hours.next_open(now) + self.settings.wait
 
+    def shown(self, text: str) -> str:
+        """Customer text as the desk shows it: PII masked when ``mask_pii_in_notes``."""
+        return mask(text) if self.settings.mask_pii_in_notes else text
+
     # customer-facing text ------------------------------------------------------------
 
     def say(self, conv: Conversation, template: str, **values: str | None) -> str:
@@ -274,7 +279,9 @@ class Desk:
             follow_up=not open_now,
             promised_at=promised,
         )
-        note = build_note(_with_code(case, ticket.code), lang=lang, summarizer=self.summarizer)
+        note = self.shown(
+            build_note(_with_code(case, ticket.code), lang=lang, summarizer=self.summarizer)
+        )
         await self.repository.update(ticket.id, note=note)
         ticket.note = note
         hand["ticket"] = ticket.code
@@ -418,7 +425,9 @@ class Desk:
             note="",
             at=now,
         )
-        note = build_note(_with_code(case, ticket.code), lang=lang, summarizer=self.summarizer)
+        note = self.shown(
+            build_note(_with_code(case, ticket.code), lang=lang, summarizer=self.summarizer)
+        )
         await self.repository.update(ticket.id, note=note)
         ticket.note = note
         await self.publish([DeskEvent("ticket", ticket, note)])
@@ -588,6 +597,7 @@ class RelayStage:
             text = f"[{turn.inbound.kind}]"
         if turn.mood.threat:
             text = f"🚨 THREAT: {text}"
+        text = self.desk.shown(text)
         turn.actions.append(Relay(ticket=ticket.code, text=text))
         await self.desk.publish([DeskEvent("relay", ticket, text)])
 

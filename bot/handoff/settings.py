@@ -81,6 +81,9 @@ class HandoffSettings:
     claim_timeout: timedelta = timedelta(minutes=10)
     #: How often ``frontdesk run`` looks for unclaimed tickets.
     sweep_every: timedelta = timedelta(seconds=30)
+    #: Mask e-mails, phones and cards in the notes and relays the desk shows
+    #: (the stored conversation and the Transcript keep the original).
+    mask_pii_in_notes: bool = False
 
     def is_member(self, agent: str) -> bool:
         """Whether ``agent`` may act at the desk (empty list: anyone in the desk chat)."""
@@ -177,6 +180,13 @@ class _Reader:
             holidays=tuple(holidays),
         )
 
+    def flag(self, block: dict[str, Any], key: str) -> bool:
+        value = block.get(key, False)
+        if not isinstance(value, bool):
+            self.bad(block, f"{key} must be true or false, not '{value}'")
+            return False
+        return value
+
     def duration(self, block: dict[str, Any], key: str, name: str, default: timedelta) -> timedelta:
         if block.get(key) is None:
             return default
@@ -194,7 +204,7 @@ def parse_settings(data: Any, rel: str = str(PATH)) -> tuple[HandoffSettings, li
         return HandoffSettings(), []
     if not isinstance(data, dict):
         return HandoffSettings(), [Problem(rel, 1, "the handoff settings must be a mapping")]
-    known = {"desk", "business_hours", "wait", "claim_timeout", "sweep_every"}
+    known = {"desk", "business_hours", "wait", "claim_timeout", "sweep_every", "mask_pii_in_notes"}
     for key in sorted(set(data) - known, key=str):
         reader.bad(data, f"unknown setting '{key}' (known: {', '.join(sorted(known))})")
     wait = reader.section(data, "wait")
@@ -207,6 +217,7 @@ def parse_settings(data: Any, rel: str = str(PATH)) -> tuple[HandoffSettings, li
             data, "claim_timeout", "claim_timeout", defaults.claim_timeout
         ),
         sweep_every=reader.duration(data, "sweep_every", "sweep_every", defaults.sweep_every),
+        mask_pii_in_notes=reader.flag(data, "mask_pii_in_notes"),
     )
     return settings, reader.problems
 

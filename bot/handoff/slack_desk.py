@@ -6,6 +6,11 @@ place (who, when) and its buttons become **Return to bot**, **Resolve** and
 reply in the thread goes to the customer (a leading ``//`` keeps it an
 internal note). **Transcript** posts the whole conversation in the thread.
 Anything said outside a ticket's thread stays in the channel.
+
+Everything shown here that a customer (or an agent) wrote goes out as
+``plain_text`` blocks with an escaped fallback, so nothing pings ``@channel``,
+mentions anyone, formats or hides a link. An agent's reply is Slack markup;
+it reaches the customer as plain text with every labelled link's address shown.
 """
 
 from __future__ import annotations
@@ -18,6 +23,8 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 
 from bot.channels.slack import SlackChannel
+from bot.channels.slack_blocks import escape, shorten, split_text
+from bot.channels.slack_events import plain_text
 from bot.handoff.desk import Desk, DeskEvent, Outcome
 from bot.handoff.repository import Ticket
 from bot.models import Action, ConversationKey
@@ -28,6 +35,9 @@ PLATFORM = "slack"
 ACTION_PREFIX = "fd_desk_"
 ACTION_ID = re.compile(rf"^{ACTION_PREFIX}(claim|release|return|resolve|transcript|save_faq)$")
 MAX_SECTION = 2900
+MAX_BLOCKS = 50
+#: The notification fallback: a preview, escaped (at most 5 characters per character).
+MAX_FALLBACK = 500
 BUTTONS = {
     "queued": (("🙋 Claim", "claim", "primary"), ("Transcript", "transcript", "")),
     "claimed": (
@@ -64,6 +74,17 @@ def note_blocks(ticket: Ticket) -> list[dict[str, Any]]:
     return blocks
 
 
+def plain(text: str) -> dict[str, Any]:
+    """``chat.postMessage`` arguments showing ``text`` literally: ``plain_text`` sections
+    (no mentions, links or formatting) and an escaped notification fallback."""
+    sections = [
+        {"type": "section", "text": {"type": "plain_text", "text": piece, "emoji": True}}
+        for piece in split_text(text, MAX_SECTION)
+    ][:MAX_BLOCKS]
+    fallback = escape(shorten(text.strip(), MAX_FALLBACK)) or "…"
+    return {"text": fallback, "blocks": sections} if sections else {"text": fallback}
+
+
 def conversation_key(key: str) -> ConversationKey:
     """``slack:<channel>[:<thread>]`` → the key the Slack channel replies to."""
     parts = key.split(":")
@@ -87,7 +108,9 @@ class SlackDesk:
         ts = (ticket.desk_refs.get(PLATFORM) or {}).get("ts")
         if event.event == "ticket":
             posted = await self.client.chat_postMessage(
-                channel=self.channel_id, text=ticket.note[:MAX_SECTION], blocks=note_blocks(ticket)
+                channel=self.channel_id,
+                text=escape(ticket.note[:MAX_SECTION]),
+                blocks=note_blocks(ticket),
             )
             ts = str(posted["ts"])
             self._threads[ts] = ticket.id
@@ -101,16 +124,16 @@ class SlackDesk:
             await self.client.chat_update(
                 channel=self.channel_id,
                 ts=ts,
-                text=f"{fresh.code}: {fresh.state_line()}",
+                text=escape(f"{fresh.code}: {fresh.state_line()}"),
                 blocks=note_blocks(fresh),
             )
 
     async def on_notice(self, text: str) -> None:
         """A notice with no ticket (``⚠ abuse …``), as its own message in the channel."""
-        await self.client.chat_postMessage(channel=self.channel_id, text=text)
+        await self.client.chat_postMessage(channel=self.channel_id, **plain(text))
 
     async def _thread(self, ts: str, text: str) -> None:
-        await self.client.chat_postMessage(channel=self.channel_id, thread_ts=ts, text=text)
+        await self.client.chat_postMessage(channel=self.channel_id, thread_ts=ts, **plain(text))
 
     # the channel → the desk -------------------------------------------------------------
 
@@ -123,7 +146,8 @@ class SlackDesk:
         try:
             if event.get("bot_id") or event.get("subtype") or event.get("type") != "message":
                 return
-            thread, text = str(event.get("thread_ts") or ""), str(event.get("text") or "")
+            thread = str(event.get("thread_ts") or "")
+            text = plain_text(str(event.get("text") or ""), show_urls=True)
             ticket = await self._ticket_of(thread) if thread else None
             if ticket is None or not text:
                 return  # agents talking among themselves: never sent anywhere
@@ -156,7 +180,10 @@ class SlackDesk:
         if outcome.error:
             try:
                 await self.client.chat_postEphemeral(
-                    channel=self.channel_id, user=user, text=f"✗ {outcome.error}", thread_ts=thread
+                    channel=self.channel_id,
+                    user=user,
+                    text=escape(f"✗ {outcome.error}"),
+                    thread_ts=thread,
                 )
             except SlackApiError:
                 log.warning("slack desk: could not tell %s: %s", user, outcome.error)

@@ -10,6 +10,12 @@ a reply to a ticket message). Anything else said in the group stays there.
 
 Every desk message names its ticket (``T12``), so a reply is matched to its
 ticket by the replied-to text — nothing to remember across a restart.
+
+Desk messages are plain text (no parse mode), so a customer's ``<a href>`` or
+``<b>`` shows literally; in what customers wrote (relays, notes, transcripts,
+notices) an ``@name`` or ``/command`` at the start of a word gets an invisible
+word joiner after its first character (:func:`defang`), so it neither pings a
+member of the group nor turns into a command an agent could tap by mistake.
 """
 
 from __future__ import annotations
@@ -40,6 +46,9 @@ PLATFORM = "telegram"
 CALLBACK = "desk:"
 COMMANDS = {"claim", "release", "return", "resolve", "transcript", "note", "save_faq"}
 CODE = re.compile(r"\bT(\d+)\b")
+_ENTITY = re.compile(r"(^|\s)([@/])(?=\w)")
+#: U+2060 WORD JOINER: invisible, and breaks Telegram's @mention and /command detection.
+JOINER = "\u2060"
 MAX_TEXT = 4000
 BUTTONS = {
     "queued": (("🙋 Claim", "claim"),),
@@ -52,6 +61,11 @@ def code_in(text: str | None) -> str | None:
     """The first ticket code in a desk message (``T12``)."""
     match = CODE.search(text or "")
     return f"T{match.group(1)}" if match else None
+
+
+def defang(text: str) -> str:
+    """Customer text for the group: ``@name`` and ``/command`` can no longer ping or run."""
+    return _ENTITY.sub(lambda m: f"{m.group(1)}{m.group(2)}{JOINER}", text)
 
 
 def keyboard(ticket: Ticket) -> InlineKeyboardMarkup | None:
@@ -99,16 +113,18 @@ class TelegramDesk:
         ticket = event.ticket
         note_id = (ticket.desk_refs.get(PLATFORM) or {}).get("note")
         if event.event == "ticket":
-            shown = await self._send(f"{event.text}\n{ticket.state_line()}", keyboard(ticket))
+            shown = await self._send(
+                f"{defang(event.text)}\n{ticket.state_line()}", keyboard(ticket)
+            )
             refs = {**ticket.desk_refs, PLATFORM: {"chat": self.chat_id, "note": shown.message_id}}
             await self.desk.repository.update(ticket.id, desk_refs=refs)
         elif event.event == "relay":
-            await self._send(f"{ticket.code} · 👤 {event.text}", None, reply_to=note_id)
+            await self._send(f"{ticket.code} · 👤 {defang(event.text)}", None, reply_to=note_id)
         elif event.event == "follow_up":
             await self._send(f"{ticket.code} ⏰ follow-up: {event.text}", None, reply_to=note_id)
         elif event.event in ("claimed", "released", "returned", "resolved") and note_id:
             fresh = await self.desk.repository.get(ticket.id) or ticket
-            text = f"{fresh.note}\n{fresh.state_line()}"[:MAX_TEXT]
+            text = f"{defang(fresh.note)}\n{fresh.state_line()}"[:MAX_TEXT]
             try:
                 await self.bot.edit_message_text(
                     text, chat_id=self.chat_id, message_id=note_id, reply_markup=keyboard(fresh)
@@ -118,7 +134,7 @@ class TelegramDesk:
 
     async def on_notice(self, text: str) -> None:
         """A notice with no ticket (``⚠ abuse …``), as its own message in the group."""
-        await self._send(text, None)
+        await self._send(defang(text), None)
 
     async def _send(
         self, text: str, markup: InlineKeyboardMarkup | None, *, reply_to: int | None = None
@@ -182,10 +198,10 @@ class TelegramDesk:
 
     async def _report(self, outcome: Outcome, reply_to: int) -> None:
         if outcome.error:
-            await self._send(f"✗ {outcome.error}", None, reply_to=reply_to)
+            await self._send(f"✗ {defang(outcome.error)}", None, reply_to=reply_to)
         for event in outcome.events:
             if event.event == "transcript":
-                await self._send(f"{event.ticket.code} transcript\n{event.text}", None)
+                await self._send(f"{event.ticket.code} transcript\n{defang(event.text)}", None)
             elif event.event == "faq_draft":
                 await self._send(f"{event.ticket.code} 💾 draft FAQ saved: {event.text}", None)
         await self.desk.deliver(outcome)

@@ -222,6 +222,23 @@ async def test_a_non_member_is_rejected(app: App, chat: Chat) -> None:
     assert not (await desk.act("a1", code, "claim")).error
 
 
+async def test_pii_in_notes_and_relays_is_masked_only_when_asked(app: App, chat: Chat) -> None:
+    desk = configure(app, mask_pii_in_notes=True)
+    await chat.say("my card 4111 1111 1111 1111 was charged twice for order #777")
+    code = await hand_off(chat)
+    note = await first_note(app)
+    assert "4111" not in note and "[card …1111]" in note
+    await chat.say("mail me at mina@example.com or call 010-1234-5678")
+    assert [r.text for r in relays(chat)] == ["mail me at [email] or call [phone]"]
+    # the conversation keeps what was written, for an agent who needs it
+    transcript = (await desk.act("a1", code, "transcript")).events[0].text
+    assert "mina@example.com" in transcript and "4111 1111 1111 1111" in transcript
+
+    configure(app, mask_pii_in_notes=False)
+    await chat.say("or +82 10-9876-5432")
+    assert [r.text for r in relays(chat)] == ["or +82 10-9876-5432"]
+
+
 async def test_unknown_and_closed_tickets_are_errors(app: App, chat: Chat) -> None:
     desk = desk_of(app)
     assert "no ticket" in (await desk.act("a1", "T99", "claim")).error

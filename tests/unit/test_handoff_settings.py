@@ -33,6 +33,7 @@ business_hours:
 wait:
   in_hours: 7m
 claim_timeout: 15m
+mask_pii_in_notes: true
 """
 
 
@@ -52,6 +53,7 @@ def test_every_setting_is_read() -> None:
     assert settings.wait == timedelta(minutes=7)
     assert settings.claim_timeout == timedelta(minutes=15)
     assert settings.hours.holidays == (date(2026, 12, 25),)
+    assert settings.mask_pii_in_notes and not HandoffSettings().mask_pii_in_notes
     assert settings.is_member("42") and not settings.is_member("a3")
     assert HandoffSettings().is_member("anyone")
 
@@ -61,7 +63,7 @@ def test_problems_name_the_file_and_line(tmp_path: Path) -> None:
     (tmp_path / "handoff" / "settings.yml").write_text(
         "desk:\n  platform: teams\n  language: fr\nclaim_timeout: soon\n"
         "business_hours:\n  timezone: Mars/Olympus\n  open: '18:00'\n  close: '09:00'\n"
-        "alerts: {}\n"
+        "alerts: {}\nmask_pii_in_notes: sometimes\n"
     )
     with pytest.raises(ContentError) as caught:
         load_settings(tmp_path)
@@ -74,6 +76,7 @@ def test_problems_name_the_file_and_line(tmp_path: Path) -> None:
         "Mars/Olympus",
         "after open",
         "unknown setting 'alerts'",
+        "mask_pii_in_notes must be true or false",
     ):
         assert part in text
 
