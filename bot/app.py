@@ -16,6 +16,7 @@ from bot.handoff import load_settings as load_handoff
 from bot.nlu import NLU, Example, create_embedded
 from bot.offers.stage import OfferStage, offer_stage
 from bot.policy import FAQ_PREFIX, Thresholds
+from bot.ratelimit import Limit, rate_stage
 from bot.store import Store, open_store
 
 
@@ -88,7 +89,10 @@ async def build_app(settings: Settings, *, nlu: NLU | None = None) -> App:
     # The guard reads every turn, with an agent too (threats are flagged); then an open
     # ticket takes the message (relay, no bot answer); offers go by the guard's mood;
     # the ticket stage is last, so it sees every Handoff the policy or the guard decided.
-    stages: list[Stage] = [guard, desk.relay, offers, desk.tickets]
+    # Past the relay, a customer over their rate limit is held (stored, not answered).
+    limit = Limit(settings.rate_messages, settings.rate_window, settings.rate_burst)
+    rate = rate_stage(limit)
+    stages: list[Stage] = [guard, desk.relay, *([rate] if rate else []), offers, desk.tickets]
     engine = Engine(
         content=content,
         nlu=fitted,

@@ -41,6 +41,11 @@ class Settings:
     max_chars: int = 2000
     #: A customer who declined an offer is not offered it again for this many days.
     offer_cooldown_days: int = 30
+    #: Per customer: this many messages per ``rate_window`` seconds, bursts of
+    #: ``rate_burst``; more are stored but not answered (0 messages: no limit).
+    rate_messages: int = 5
+    rate_window: float = 10.0
+    rate_burst: int = 10
     # channels: secrets come from the environment (or the file), never from code
     slack_bot_token: str = ""
     slack_app_token: str = ""
@@ -69,6 +74,9 @@ _ENV = {
     "idle_minutes": "FRONTDESK_IDLE_MINUTES",
     "max_chars": "FRONTDESK_MAX_CHARS",
     "offer_cooldown_days": "FRONTDESK_OFFER_COOLDOWN_DAYS",
+    "rate_messages": "FRONTDESK_RATE_MESSAGES",
+    "rate_window": "FRONTDESK_RATE_WINDOW",
+    "rate_burst": "FRONTDESK_RATE_BURST",
     "slack_bot_token": "SLACK_BOT_TOKEN",
     "slack_app_token": "SLACK_APP_TOKEN",
     "slack_signing_secret": "SLACK_SIGNING_SECRET",
