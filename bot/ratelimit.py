@@ -9,7 +9,8 @@ one polite "you're sending messages quickly" reply in the customer's language
 (template ``slow_down``), the rest of the burst get nothing, so a flood never
 becomes a reply storm. The next message within the limit is answered as usual
 and a handoff note shows every stored message. Conversations with an agent are
-not limited here: the relay comes first and agents see everything.
+not limited here: the relay comes first and agents see everything. Neither
+are the console, ``chat --jsonl`` and ``frontdesk test`` (:data:`LOCAL_PLATFORMS`).
 
 The limiter is a small interface (:class:`RateLimiter`, one ``allow(key)``) so
 that a shared store (Redis) can back it when several workers serve customers;
@@ -27,6 +28,9 @@ from typing import Protocol
 from bot.models import End, Handoff, Offer, Reply
 from bot.turn import Turn
 
+#: Platforms driven locally (the console and ``chat --jsonl``; ``frontdesk test``):
+#: whoever types there already runs the bot, and scripts may go as fast as they like.
+LOCAL_PLATFORMS = frozenset({"console", "test"})
 #: ``turn.understood.intent`` of a message held by the rate limit.
 RATE_LIMITED = "rate_limited"
 TEMPLATE = "slow_down"
@@ -94,11 +98,15 @@ class TokenBuckets:
 class RateStage:
     """After the guard and the relay: hold messages over the customer's limit."""
 
-    def __init__(self, limiter: RateLimiter) -> None:
+    def __init__(self, limiter: RateLimiter, *, exempt: frozenset[str] = LOCAL_PLATFORMS) -> None:
         self.limiter = limiter
+        self.exempt = exempt
 
     async def before(self, turn: Turn) -> None:
-        key = f"{turn.inbound.key.platform}:{turn.inbound.user}"
+        platform = turn.inbound.key.platform
+        if platform in self.exempt:
+            return
+        key = f"{platform}:{turn.inbound.user}"
         rate = turn.state.setdefault("rate", {})
         allowed = await self.limiter.allow(key)
         if allowed or any(isinstance(a, Handoff | End) for a in turn.actions):

@@ -331,10 +331,20 @@ class Desk:
     # agents ---------------------------------------------------------------------------
 
     async def act(
-        self, agent: str, code: str, action: str, text: str = "", *, name: str | None = None
+        self,
+        agent: str,
+        code: str,
+        action: str,
+        text: str = "",
+        *,
+        name: str | None = None,
+        handle: str | None = None,
     ) -> Outcome:
-        """An agent's command on a ticket; never raises for the agent's input."""
-        if not self.settings.is_member(agent):
+        """An agent's command on a ticket; never raises for the agent's input.
+
+        Someone not on ``desk.agents`` (when set) gets an error and changes nothing."""
+        if not self.settings.is_member(agent, handle):
+            log.warning("desk: %s (%s) is not on desk.agents; %s refused", agent, handle, action)
             return Outcome(error=f"'{agent}' is not a member of the agents' desk")
         ticket_id = parse_code(code)
         ticket = None if ticket_id is None else await self.repository.get(ticket_id)
@@ -373,9 +383,11 @@ class Desk:
             return Outcome(fresh, events=[event])
         return await self._close(ticket, agent, action, now)
 
-    async def takeover(self, agent: str, target: str, *, name: str | None = None) -> Outcome:
+    async def takeover(
+        self, agent: str, target: str, *, name: str | None = None, handle: str | None = None
+    ) -> Outcome:
         """An agent takes over a customer's open conversation: a ticket already theirs."""
-        if not self.settings.is_member(agent):
+        if not self.settings.is_member(agent, handle):
             return Outcome(error=f"'{agent}' is not a member of the agents' desk")
         target = target.strip()
         conv = await self.store.current_conversation(target) if target else None

@@ -25,7 +25,9 @@ class DeskSettings:
     platform: str = ""  # slack | telegram | "" (console / JSONL only)
     channel: str = ""
     language: str = "en"
-    #: Agent ids allowed to act; empty: anyone in the desk chat.
+    #: Who may act: Slack user ids (``U0123ABCD``), Telegram user ids
+    #: (``123456789``), Telegram usernames (``@sora``) or JSONL/console agent ids;
+    #: empty: anyone in the desk chat (and any agent id on JSONL/console).
     agents: tuple[str, ...] = ()
 
 
@@ -85,9 +87,14 @@ class HandoffSettings:
     #: (the stored conversation and the Transcript keep the original).
     mask_pii_in_notes: bool = False
 
-    def is_member(self, agent: str) -> bool:
-        """Whether ``agent`` may act at the desk (empty list: anyone in the desk chat)."""
-        return not self.desk.agents or agent in self.desk.agents
+    def is_member(self, agent: str, handle: str | None = None) -> bool:
+        """Whether ``agent`` (an id; ``handle``, their username if known) may act at
+        the desk. Empty list: anyone in the desk chat. Usernames match without case."""
+        allowed = self.desk.agents
+        if not allowed or agent in allowed:
+            return True
+        name = (handle or "").lstrip("@").lower()
+        return bool(name) and any(a.startswith("@") and a[1:].lower() == name for a in allowed)
 
 
 def parse_duration(value: Any) -> timedelta:
@@ -135,8 +142,15 @@ class _Reader:
             language = "en"
         agents = block.get("agents") or []
         if not isinstance(agents, list):
-            self.bad(block, "desk.agents must be a list of agent ids")
+            self.bad(block, "desk.agents must be a list of agent ids or @usernames")
             agents = []
+        for agent in agents:
+            if (
+                not isinstance(agent, str | int)
+                or isinstance(agent, bool)
+                or not str(agent).strip()
+            ):
+                self.bad(block, f"desk.agents: '{agent}' is not an agent id or @username")
         return DeskSettings(
             platform=platform,
             channel=str(block.get("channel") or ""),

@@ -11,12 +11,20 @@ Everything shown here that a customer (or an agent) wrote goes out as
 ``plain_text`` blocks with an escaped fallback, so nothing pings ``@channel``,
 mentions anyone, formats or hides a link. An agent's reply is Slack markup;
 it reaches the customer as plain text with every labelled link's address shown.
+
+Who may act: a message counts only in the desk channel (Slack lets only
+members post there); a button press must come from the desk channel and from
+one of its members (``conversations.members``, cached for a minute: anyone in
+the workspace can press a button in a public channel they merely preview);
+and, when ``desk.agents`` is set, from someone on that list. A refusal is an
+ephemeral message to the person alone and changes nothing.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -36,6 +44,10 @@ ACTION_PREFIX = "fd_desk_"
 ACTION_ID = re.compile(rf"^{ACTION_PREFIX}(claim|release|return|resolve|transcript|save_faq)$")
 MAX_SECTION = 2900
 MAX_BLOCKS = 50
+#: How long the desk channel's member list is trusted, in seconds.
+MEMBERS_TTL = 60.0
+NOT_IN_CHANNEL = "only members of the agents' desk channel can act on tickets"
+CANNOT_CHECK = "could not check that you are in the agents' desk channel; please try again"
 #: The notification fallback: a preview, escaped (at most 5 characters per character).
 MAX_FALLBACK = 500
 BUTTONS = {
@@ -100,6 +112,7 @@ class SlackDesk:
         self.slack = channel
         self.client = channel.client
         self._threads: dict[str, int] = {}  # note ts → ticket id
+        self._members: tuple[float, frozenset[str]] | None = None
 
     # desk events → the channel ------------------------------------------------------
 
@@ -158,7 +171,12 @@ class SlackDesk:
         except Exception:
             log.exception("slack desk: a message in the desk failed")
 
-    async def on_action(self, ack: Callable[[], Awaitable[Any]], body: dict[str, Any]) -> None:
+    async def on_action(
+        self,
+        ack: Callable[[], Awaitable[Any]],
+        body: dict[str, Any],
+        respond: Callable[..., Awaitable[Any]] | None = None,
+    ) -> None:
         """A button on a note: claim, release, return, resolve, transcript."""
         await ack()
         try:
@@ -166,15 +184,73 @@ class SlackDesk:
             act = ACTION_ID.match(str(action.get("action_id") or ""))
             if act is None:
                 return
-            user = str((body.get("user") or {}).get("id") or "")
-            name = await self.slack.names.get(user) or user
+            who = body.get("user") or {}
+            user, handle = str(who.get("id") or ""), str(who.get("username") or "") or None
             code = str(action.get("value") or "")
-            outcome = await self.desk.act(user, code, act.group(1), name=name)
+            refusal = await self._refusal(body, user)
+            if refusal:
+                log.warning(
+                    "slack desk: %s pressed %s on %s: %s", user, act.group(1), code, refusal
+                )
+                await self._refuse(refusal, user, respond)
+                return
+            name = await self.slack.names.get(user) or user
+            outcome = await self.desk.act(user, code, act.group(1), name=name, handle=handle)
             ticket = outcome.ticket
             thread = (ticket.desk_refs.get(PLATFORM) or {}).get("ts") if ticket else None
             await self._report(outcome, thread, user)
         except Exception:
             log.exception("slack desk: a button press failed")
+
+    async def _refuse(
+        self, text: str, user: str, respond: Callable[..., Awaitable[Any]] | None
+    ) -> None:
+        """Tell only the person who pressed (a non-member cannot get an ephemeral message
+        in the channel, so through the press's ``response_url``)."""
+        if respond is not None:
+            try:
+                await respond(
+                    text=escape(f"✗ {text}"), response_type="ephemeral", replace_original=False
+                )
+                return
+            except Exception:
+                log.warning("slack desk: the refusal to %s was not delivered", user)
+        await self._report(Outcome(error=text), None, user)
+
+    async def _refusal(self, body: dict[str, Any], user: str) -> str:
+        """Why a button press may not act (not the desk channel, not a member), or ""."""
+        channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get(
+            "channel_id"
+        )
+        if channel != self.channel_id or not user:
+            return NOT_IN_CHANNEL
+        try:
+            members = await self.members()
+        except SlackApiError as exc:
+            log.warning("slack desk: conversations.members failed: %s", exc.response.get("error"))
+            return CANNOT_CHECK
+        except Exception:
+            log.exception("slack desk: conversations.members failed")
+            return CANNOT_CHECK
+        return "" if user in members else NOT_IN_CHANNEL
+
+    async def members(self) -> frozenset[str]:
+        """The desk channel's members (every page), cached for ``MEMBERS_TTL``."""
+        now = time.monotonic()
+        if self._members is not None and now - self._members[0] < MEMBERS_TTL:
+            return self._members[1]
+        found: set[str] = set()
+        cursor = None
+        while True:
+            page = await self.client.conversations_members(
+                channel=self.channel_id, cursor=cursor, limit=1000
+            )
+            found.update(str(m) for m in page.get("members") or [])
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                break
+        self._members = (now, frozenset(found))
+        return self._members[1]
 
     async def _report(self, outcome: Outcome, thread: str | None, user: str) -> None:
         if outcome.error:

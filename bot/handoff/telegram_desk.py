@@ -16,12 +16,20 @@ Desk messages are plain text (no parse mode), so a customer's ``<a href>`` or
 notices) an ``@name`` or ``/command`` at the start of a word gets an invisible
 word joiner after its first character (:func:`defang`), so it neither pings a
 member of the group nor turns into a command an agent could tap by mistake.
+
+Who may act: messages and commands count only in the desk group (Telegram
+lets only members post there); a button press must also come from a member
+(``getChatMember``, cached for a minute: in a public group anyone can press a
+button); and, when ``desk.agents`` is set, from someone on that list, by user
+id or ``@username``. A refused press gets a private alert; a refused command a
+reply in the group. Nothing changes.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+import time
 from typing import Any
 
 from telegram import (
@@ -50,6 +58,10 @@ _ENTITY = re.compile(r"(^|\s)([@/])(?=\w)")
 #: U+2060 WORD JOINER: invisible, and breaks Telegram's @mention and /command detection.
 JOINER = "\u2060"
 MAX_TEXT = 4000
+#: How long a member check is trusted, in seconds.
+MEMBER_TTL = 60.0
+MEMBER_STATUSES = frozenset({"creator", "administrator", "member"})
+NOT_IN_GROUP = "only members of the agents' desk group can act on tickets"
 BUTTONS = {
     "queued": (("🙋 Claim", "claim"),),
     "claimed": (("↩ Return to bot", "return"), ("✅ Resolve", "resolve")),
@@ -106,6 +118,7 @@ class TelegramDesk:
         self.desk = desk
         self.chat_id = chat_id
         self.bot = bot
+        self._checked: dict[int, tuple[float, bool]] = {}
 
     # desk events → the group ----------------------------------------------------
 
@@ -179,7 +192,9 @@ class TelegramDesk:
             )
             return True
         user = message.from_user
-        outcome = await self.desk.act(str(user.id), code, action, rest, name=user.full_name)
+        outcome = await self.desk.act(
+            str(user.id), code, action, rest, name=user.full_name, handle=user.username
+        )
         await self._report(outcome, message.message_id)
         return True
 
@@ -189,12 +204,37 @@ class TelegramDesk:
             return
         action, _, code = data[len(CALLBACK) :].partition(":")
         user = query.from_user
-        outcome = await self.desk.act(str(user.id), code, action, name=user.full_name)
+        if not await self.is_member(user.id):
+            log.warning(
+                "telegram desk: %s pressed %s on %s: not in the group", user.id, action, code
+            )
+            outcome = Outcome(error=NOT_IN_GROUP)
+        else:
+            outcome = await self.desk.act(
+                str(user.id), code, action, name=user.full_name, handle=user.username
+            )
         try:
             await query.answer(outcome.error or f"{code}: {action}", show_alert=bool(outcome.error))
         except TelegramError:
             log.warning("telegram desk: callback %s was not answered", query.id)
         await self.desk.deliver(outcome)
+
+    async def is_member(self, user_id: int) -> bool:
+        """Whether ``user_id`` is in the desk group (``getChatMember``, cached a minute)."""
+        now = time.monotonic()
+        hit = self._checked.get(user_id)
+        if hit is not None and now - hit[0] < MEMBER_TTL:
+            return hit[1]
+        try:
+            member = await self.bot.get_chat_member(self.chat_id, user_id)
+        except TelegramError as exc:
+            log.warning("telegram desk: getChatMember for %s failed: %s", user_id, exc)
+            return False  # not cached: the next press asks again
+        inside = member.status in MEMBER_STATUSES or bool(getattr(member, "is_member", False))
+        if len(self._checked) > 10_000:
+            self._checked.clear()
+        self._checked[user_id] = (now, inside)
+        return inside
 
     async def _report(self, outcome: Outcome, reply_to: int) -> None:
         if outcome.error:

@@ -23,6 +23,12 @@ class Clock:
 
 
 @pytest.fixture
+def chat(app: App) -> Chat:
+    """A Telegram customer (the console and scripted driving are not limited)."""
+    return Chat(app, user="mina", name="Mina", platform="telegram")
+
+
+@pytest.fixture
 def clock(app: App) -> Clock:
     """The app's limiter set to 3 per 10 s, bursts of 3, on a clock the test moves."""
     clock = Clock()
@@ -72,7 +78,7 @@ async def test_a_flood_gets_one_polite_reply_and_every_message_is_kept(
 
 
 async def test_customers_are_limited_separately(app: App, chat: Chat, clock: Clock) -> None:
-    other = Chat(app, user="jun", name="Jun")
+    other = Chat(app, user="jun", name="Jun", platform="telegram")
     for text in SAID["en"]:
         await chat.say(text)
     assert SLOW_DOWN["en"] in chat.text
@@ -99,12 +105,20 @@ async def test_the_limit_can_be_switched_off(tmp_path: Path) -> None:
     app = await build_app(settings)
     try:
         assert not any(isinstance(s, RateStage) for s in app.engine.stages)
-        chat = Chat(app, user="mina")
+        chat = Chat(app, user="mina", platform="telegram")
         for n in range(12):
             await chat.say(SAID["en"][n % 4])
             assert chat.text and SLOW_DOWN["en"] not in chat.text
     finally:
         await app.close()
+
+
+async def test_the_console_and_scripted_driving_are_not_limited(app: App, clock: Clock) -> None:
+    for platform in ("console", "test"):
+        local = Chat(app, user="ops", platform=platform)
+        for n in range(6):
+            await local.say(SAID["en"][n % 4])
+            assert local.text and SLOW_DOWN["en"] not in local.text
 
 
 async def test_token_buckets_refill_at_the_rate_up_to_the_burst() -> None:

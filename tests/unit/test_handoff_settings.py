@@ -58,6 +58,19 @@ def test_every_setting_is_read() -> None:
     assert HandoffSettings().is_member("anyone")
 
 
+def test_the_allow_list_takes_ids_and_usernames() -> None:
+    settings, problems = parse_settings(
+        yaml.safe_load("desk:\n  agents: [U0SORA, 123456789, '@Bo_Kim']\n")
+    )
+    assert problems == []
+    assert settings.is_member("U0SORA") and settings.is_member("123456789")
+    assert settings.is_member("987", "bo_kim") and settings.is_member("987", "@BO_KIM")
+    assert not settings.is_member("987", "sora") and not settings.is_member("987")
+    assert not settings.is_member("u0sora")  # ids are exact
+    bad = parse_settings(yaml.safe_load("desk:\n  agents: [U1, '', {x: 1}]\n"))[1]
+    assert len(bad) == 2 and all("desk.agents" in p.message for p in bad)
+
+
 def test_problems_name_the_file_and_line(tmp_path: Path) -> None:
     (tmp_path / "handoff").mkdir()
     (tmp_path / "handoff" / "settings.yml").write_text(
