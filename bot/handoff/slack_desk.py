@@ -184,8 +184,8 @@ class SlackDesk:
             act = ACTION_ID.match(str(action.get("action_id") or ""))
             if act is None:
                 return
-            who = body.get("user") or {}
-            user, handle = str(who.get("id") or ""), str(who.get("username") or "") or None
+            # Only the id counts: Slack names can be changed by their owner at will.
+            user = str((body.get("user") or {}).get("id") or "")
             code = str(action.get("value") or "")
             refusal = await self._refusal(body, user)
             if refusal:
@@ -195,7 +195,7 @@ class SlackDesk:
                 await self._refuse(refusal, user, respond)
                 return
             name = await self.slack.names.get(user) or user
-            outcome = await self.desk.act(user, code, act.group(1), name=name, handle=handle)
+            outcome = await self.desk.act(user, code, act.group(1), name=name)
             ticket = outcome.ticket
             thread = (ticket.desk_refs.get(PLATFORM) or {}).get("ts") if ticket else None
             await self._report(outcome, thread, user)
