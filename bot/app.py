@@ -24,6 +24,7 @@ from bot.handoff.settings import HandoffSettings
 from bot.nlu import NLU, Example, create_embedded
 from bot.offers.stage import OfferStage, offer_stage
 from bot.policy import FAQ_PREFIX, Thresholds
+from bot.ratelimit import Limit, rate_stage
 from bot.store import Store, open_store
 
 #: Reloads log here (the CLI shows its INFO lines: admins want to see them).
@@ -167,6 +168,8 @@ class App:
     fit: Fit = train
     #: The content files the running version was read from.
     fingerprint: Fingerprint = ()
+    #: The per-customer rate limit (kept across reloads: its buckets are live state).
+    rate: Stage | None = None
     _reloading: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     async def close(self) -> None:
@@ -213,9 +216,9 @@ class App:
             self.desk.use(
                 content=loaded.content, settings=loaded.handoff, describer=guard, offers=offers
             )
-            stages = _stages(guard, self.desk, offers)
+            stages = _stages(guard, self.desk, offers, self.rate)
         else:
-            stages = [guard, offers]
+            stages = [guard, *([self.rate] if self.rate else []), offers]
         self.engine.use(content=loaded.content, nlu=nlu_for(self.settings, nlu), stages=stages)
         self.content, self.fingerprint = loaded.content, loaded.fingerprint
 
@@ -245,11 +248,12 @@ def _offers(loaded: Loaded, store: Store, settings: Settings) -> OfferStage:
     return offer_stage(loaded.content, store, cooldown=cooldown)
 
 
-def _stages(guard: Guard, desk: Desk, offers: OfferStage) -> list[Stage]:
+def _stages(guard: Guard, desk: Desk, offers: OfferStage, rate: Stage | None) -> list[Stage]:
     # The guard reads every turn, with an agent too (threats are flagged); then an open
     # ticket takes the message (relay, no bot answer); offers go by the guard's mood;
     # the ticket stage is last, so it sees every Handoff the policy or the guard decided.
-    return [guard, desk.relay, offers, desk.tickets]
+    # Past the relay, a customer over their rate limit is held (stored, not answered).
+    return [guard, desk.relay, *([rate] if rate else []), offers, desk.tickets]
 
 
 async def build_app(settings: Settings, *, nlu: NLU | None = None) -> App:
@@ -269,6 +273,7 @@ async def build_app(settings: Settings, *, nlu: NLU | None = None) -> App:
         content=loaded.content, store=store, settings=loaded.handoff, describer=guard,
         offers=offers,
     )  # fmt: skip
+    rate = rate_stage(Limit(settings.rate_messages, settings.rate_window, settings.rate_burst))
     engine = Engine(
         content=loaded.content,
         nlu=nlu_for(settings, fitted),
@@ -280,7 +285,7 @@ async def build_app(settings: Settings, *, nlu: NLU | None = None) -> App:
         ),
         idle=timedelta(minutes=settings.idle_minutes),
         max_chars=settings.max_chars,
-        stages=_stages(guard, desk, offers),
+        stages=_stages(guard, desk, offers, rate),
     )
     return App(
         settings=settings,
@@ -290,4 +295,5 @@ async def build_app(settings: Settings, *, nlu: NLU | None = None) -> App:
         desk=desk,
         fit=fit,
         fingerprint=loaded.fingerprint,
+        rate=rate,
     )

@@ -19,6 +19,7 @@ from bot.rasa.cli import add_rasa_parser
 
 if TYPE_CHECKING:
     from bot.app import App
+from bot.privacy import install_log_masking
 
 err = Console(stderr=True, highlight=False)
 
@@ -205,6 +206,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     if not args.verbose:  # admins want to see their edits taken (or refused)
         logging.getLogger("bot.reload").setLevel(logging.INFO)
+    install_log_masking(logging.getLogger().handlers)  # no e-mail, phone or card in logs
     try:
         settings = _settings(args)
         if args.command == "chat":

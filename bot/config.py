@@ -49,6 +49,11 @@ class Settings:
     #: Where running bots leave their pid files for ``frontdesk reload``; empty: ``run/``
     #: next to the SQLite database (``data/run`` for another database).
     run_dir: str = ""
+    #: Per customer: this many messages per ``rate_window`` seconds, bursts of
+    #: ``rate_burst``; more are stored but not answered (0 messages: no limit).
+    rate_messages: int = 5
+    rate_window: float = 10.0
+    rate_burst: int = 10
     # channels: secrets come from the environment (or the file), never from code
     slack_bot_token: str = ""
     slack_app_token: str = ""
@@ -80,6 +85,9 @@ _ENV = {
     "offer_cooldown_days": "FRONTDESK_OFFER_COOLDOWN_DAYS",
     "watch": "FRONTDESK_WATCH",
     "run_dir": "FRONTDESK_RUN_DIR",
+    "rate_messages": "FRONTDESK_RATE_MESSAGES",
+    "rate_window": "FRONTDESK_RATE_WINDOW",
+    "rate_burst": "FRONTDESK_RATE_BURST",
     "slack_bot_token": "SLACK_BOT_TOKEN",
     "slack_app_token": "SLACK_APP_TOKEN",
     "slack_signing_secret": "SLACK_SIGNING_SECRET",

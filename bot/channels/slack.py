@@ -1,7 +1,9 @@
 """The Slack channel: slack-bolt in, the engine, Block Kit out.
 
 Socket Mode by default (no public URL needed); the HTTP Events API with
-signature verification when a port is given. Every request is acknowledged
+signature verification when a port is given (Bolt's HMAC check; requests
+without well-formed signature headers are refused before it, see
+:func:`signed_shape`; no signing secret, no HTTP mode). Every request is acknowledged
 first (Bolt acks events itself; button presses call ``ack()`` before anything
 else) and the turn runs afterwards in a task of ours, so Slack's 3-second limit
 never depends on the engine.
@@ -23,10 +25,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import sys
 import time
 from collections import Counter, OrderedDict
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -69,7 +72,20 @@ log = logging.getLogger(__name__)
 
 #: The one URL path Slack posts events and interactivity to in HTTP mode.
 EVENTS_PATH = "/slack/events"
+_TIMESTAMP = re.compile(r"[0-9]{1,12}")
 SORRY = "Sorry, something went wrong on my side. Please try again in a moment."
+
+
+def signed_shape(headers: Mapping[str, str]) -> bool:
+    """Whether a request carries a ``v0=`` signature and a numeric timestamp (Slack's shape).
+
+    Bolt checks the signature itself (HMAC-SHA256, compared in constant time,
+    timestamps older or newer than five minutes refused) but raises on a
+    timestamp that is not a number; such requests are refused here with 401.
+    """
+    stamp = headers.get("X-Slack-Request-Timestamp", "")
+    signature = headers.get("X-Slack-Signature", "")
+    return bool(_TIMESTAMP.fullmatch(stamp)) and signature.startswith("v0=")
 
 
 class Recent:
@@ -288,6 +304,10 @@ class SlackChannel:
         return int(self._runner.addresses[0][1])
 
     async def _on_http(self, request: web.Request) -> web.Response:
+        if not signed_shape(request.headers):
+            # Bolt verifies the signature; this only spares it headers that make it raise
+            log.warning("Slack request refused: no well-formed signature headers")
+            return web.json_response({"error": "invalid request"}, status=401)
         response = await self.bolt.async_dispatch(await to_bolt_request(request))
         return await to_aiohttp_response(response)
 

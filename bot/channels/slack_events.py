@@ -40,12 +40,13 @@ _MARKUP = re.compile(r"<([^<>]*)>")
 _SPACES = re.compile(r"[ \t]+")
 
 
-def plain_text(text: str, *, bot_user_id: str | None = None) -> str:
+def plain_text(text: str, *, bot_user_id: str | None = None, show_urls: bool = False) -> str:
     """Slack's message markup → what the person typed, the bot's own mention removed.
 
     ``<@U1|mina>`` → ``@mina``, ``<#C1|general>`` → ``#general``, ``<!here>`` →
-    ``@here``, ``<https://x|label>`` → ``label``; ``&amp;``/``&lt;``/``&gt;``
-    unescaped last.
+    ``@here``, ``<https://x|label>`` → ``label`` (``label (https://x)`` with
+    ``show_urls``, so a labelled link cannot hide where it goes);
+    ``&amp;``/``&lt;``/``&gt;`` unescaped last.
     """
 
     def one(match: re.Match[str]) -> str:
@@ -61,6 +62,8 @@ def plain_text(text: str, *, bot_user_id: str | None = None) -> str:
             if label:
                 return label
             return "@" + target[1:].split("^")[0]
+        if show_urls and label and label != target and "://" in target:
+            return f"{label} ({target})"
         return label or target
 
     out = _MARKUP.sub(one, text)

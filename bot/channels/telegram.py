@@ -1,8 +1,9 @@
 """The Telegram channel: python-telegram-bot around the engine.
 
-Long polling by default; a webhook (checked with ``secret_token``) when a public
-URL is given. Updates become :class:`~bot.models.Inbound` and actions become
-messages through the pure functions of :mod:`bot.channels.telegram_render`.
+Long polling by default; a webhook (its ``secret_token`` checked in constant
+time by :mod:`bot.channels.telegram_webhook`) when a public URL is given.
+Updates become :class:`~bot.models.Inbound` and actions become messages through
+the pure functions of :mod:`bot.channels.telegram_render`.
 Every send goes through :func:`~bot.channels.retry.send_with_retry`; no handler
 ever raises (failures are logged with their traceback). See ``docs/telegram.md``.
 """
@@ -72,6 +73,7 @@ from bot.channels.telegram_render import (
     to_inbound,
     utf16_len,
 )
+from bot.channels.telegram_webhook import WebhookServer
 from bot.config import Settings
 from bot.errors import ConfigError, FrontdeskError
 from bot.locks import KeyedLocks
@@ -503,18 +505,30 @@ async def _run(
     updater = application.updater
     assert updater is not None  # built with the default updater
     await channel.set_commands(application.bot)
+    server: WebhookServer | None = None
     if webhook_url:
+        assert secret  # serve_telegram refuses a webhook without one
+        server = WebhookServer(
+            application.bot,
+            application.update_queue,
+            path=urlsplit(webhook_url).path,
+            secret=secret,
+        )
         try:
-            await updater.start_webhook(
-                listen=host,
-                port=port,
-                url_path=urlsplit(webhook_url).path.lstrip("/"),
-                webhook_url=webhook_url,
-                secret_token=secret,
-                allowed_updates=ALLOWED_UPDATES,
-            )
+            await server.start(host, port)
         except OSError as exc:
             raise FrontdeskError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+        try:
+            await _with_retry(
+                lambda: application.bot.set_webhook(
+                    webhook_url, secret_token=secret, allowed_updates=ALLOWED_UPDATES
+                ),
+                "the webhook",
+                attempts=3,
+            )
+        except BaseException:
+            await server.stop()
+            raise
         mode = f"webhook {webhook_url} (listening on {host}:{port})"
     else:
         await updater.start_polling(
@@ -530,6 +544,8 @@ async def _run(
     finally:
         if updater.running:
             await updater.stop()
+        if server is not None:
+            await server.stop()
         with suppress(TimeoutError):
             await asyncio.wait_for(channel.drain(), DRAIN_TIMEOUT)
         if application.running:

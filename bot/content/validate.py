@@ -71,7 +71,12 @@ REQUIRED_TEMPLATES = frozenset(
     }
 )  # fmt: skip
 #: Templates the engine uses when present.
-ENGINE_TEMPLATES = REQUIRED_TEMPLATES | {"greet_returning", "rephrase", "company_name"}
+ENGINE_TEMPLATES = REQUIRED_TEMPLATES | {
+    "greet_returning",
+    "rephrase",
+    "company_name",
+    "slow_down",
+}
 #: The manner rule: never say "I don't know" (matched case-insensitively).
 FORBIDDEN = (
     "i don't know",

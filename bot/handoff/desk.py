@@ -33,6 +33,7 @@ from bot.handoff.settings import HandoffSettings
 from bot.handoff.summary import INTERNAL, Case, ExtractiveSummarizer, Summarizer, build_note
 from bot.models import Action, Button, End, Flag, Handoff, Offer, Relay, Reply, State
 from bot.policy import FEEDBACK_PREFIX
+from bot.privacy import mask
 from bot.responses import Renderer
 from bot.store.records import Conversation, Message
 from bot.store.sql import SqlStore
@@ -239,6 +240,10 @@ class Desk:
         """When a person will get back: the next opening plus the usual wait."""
         return self.settings.hours.next_open(now) + self.settings.wait
 
+    def shown(self, text: str) -> str:
+        """Customer text as the desk shows it: PII masked when ``mask_pii_in_notes``."""
+        return mask(text) if self.settings.mask_pii_in_notes else text
+
     # customer-facing text ------------------------------------------------------------
 
     def say(self, conv: Conversation, template: str, **values: str | None) -> str:
@@ -295,7 +300,9 @@ class Desk:
             follow_up=not open_now,
             promised_at=promised,
         )
-        note = build_note(_with_code(case, ticket.code), lang=lang, summarizer=self.summarizer)
+        note = self.shown(
+            build_note(_with_code(case, ticket.code), lang=lang, summarizer=self.summarizer)
+        )
         await self.repository.update(ticket.id, note=note)
         ticket.note = note
         hand["ticket"] = ticket.code
@@ -345,10 +352,20 @@ class Desk:
     # agents ---------------------------------------------------------------------------
 
     async def act(
-        self, agent: str, code: str, action: str, text: str = "", *, name: str | None = None
+        self,
+        agent: str,
+        code: str,
+        action: str,
+        text: str = "",
+        *,
+        name: str | None = None,
+        handle: str | None = None,
     ) -> Outcome:
-        """An agent's command on a ticket; never raises for the agent's input."""
-        if not self.settings.is_member(agent):
+        """An agent's command on a ticket; never raises for the agent's input.
+
+        Someone not on ``desk.agents`` (when set) gets an error and changes nothing."""
+        if not self.settings.is_member(agent, handle):
+            log.warning("desk: %s (%s) is not on desk.agents; %s refused", agent, handle, action)
             return Outcome(error=f"'{agent}' is not a member of the agents' desk")
         ticket_id = parse_code(code)
         ticket = None if ticket_id is None else await self.repository.get(ticket_id)
@@ -387,9 +404,11 @@ class Desk:
             return Outcome(fresh, events=[event])
         return await self._close(ticket, agent, action, now)
 
-    async def takeover(self, agent: str, target: str, *, name: str | None = None) -> Outcome:
+    async def takeover(
+        self, agent: str, target: str, *, name: str | None = None, handle: str | None = None
+    ) -> Outcome:
         """An agent takes over a customer's open conversation: a ticket already theirs."""
-        if not self.settings.is_member(agent):
+        if not self.settings.is_member(agent, handle):
             return Outcome(error=f"'{agent}' is not a member of the agents' desk")
         target = target.strip()
         conv = await self.store.current_conversation(target) if target else None
@@ -439,7 +458,9 @@ class Desk:
             note="",
             at=now,
         )
-        note = build_note(_with_code(case, ticket.code), lang=lang, summarizer=self.summarizer)
+        note = self.shown(
+            build_note(_with_code(case, ticket.code), lang=lang, summarizer=self.summarizer)
+        )
         await self.repository.update(ticket.id, note=note)
         ticket.note = note
         await self.publish([DeskEvent("ticket", ticket, note)])
@@ -609,6 +630,7 @@ class RelayStage:
             text = f"[{turn.inbound.kind}]"
         if turn.mood.threat:
             text = f"🚨 THREAT: {text}"
+        text = self.desk.shown(text)
         turn.actions.append(Relay(ticket=ticket.code, text=text))
         await self.desk.publish([DeskEvent("relay", ticket, text)])
 

@@ -25,7 +25,9 @@ class DeskSettings:
     platform: str = ""  # slack | telegram | "" (console / JSONL only)
     channel: str = ""
     language: str = "en"
-    #: Agent ids allowed to act; empty: anyone in the desk chat.
+    #: Who may act: Slack user ids (``U0123ABCD``), Telegram user ids
+    #: (``123456789``), Telegram usernames (``@sora``) or JSONL/console agent ids;
+    #: empty: anyone in the desk chat (and any agent id on JSONL/console).
     agents: tuple[str, ...] = ()
 
 
@@ -81,10 +83,18 @@ class HandoffSettings:
     claim_timeout: timedelta = timedelta(minutes=10)
     #: How often ``frontdesk run`` looks for unclaimed tickets.
     sweep_every: timedelta = timedelta(seconds=30)
+    #: Mask e-mails, phones and cards in the notes and relays the desk shows
+    #: (the stored conversation and the Transcript keep the original).
+    mask_pii_in_notes: bool = False
 
-    def is_member(self, agent: str) -> bool:
-        """Whether ``agent`` may act at the desk (empty list: anyone in the desk chat)."""
-        return not self.desk.agents or agent in self.desk.agents
+    def is_member(self, agent: str, handle: str | None = None) -> bool:
+        """Whether ``agent`` (an id; ``handle``, their username if known) may act at
+        the desk. Empty list: anyone in the desk chat. Usernames match without case."""
+        allowed = self.desk.agents
+        if not allowed or agent in allowed:
+            return True
+        name = (handle or "").lstrip("@").lower()
+        return bool(name) and any(a.startswith("@") and a[1:].lower() == name for a in allowed)
 
 
 def parse_duration(value: Any) -> timedelta:
@@ -132,8 +142,15 @@ class _Reader:
             language = "en"
         agents = block.get("agents") or []
         if not isinstance(agents, list):
-            self.bad(block, "desk.agents must be a list of agent ids")
+            self.bad(block, "desk.agents must be a list of agent ids or @usernames")
             agents = []
+        for agent in agents:
+            if (
+                not isinstance(agent, str | int)
+                or isinstance(agent, bool)
+                or not str(agent).strip()
+            ):
+                self.bad(block, f"desk.agents: '{agent}' is not an agent id or @username")
         return DeskSettings(
             platform=platform,
             channel=str(block.get("channel") or ""),
@@ -177,6 +194,13 @@ class _Reader:
             holidays=tuple(holidays),
         )
 
+    def flag(self, block: dict[str, Any], key: str) -> bool:
+        value = block.get(key, False)
+        if not isinstance(value, bool):
+            self.bad(block, f"{key} must be true or false, not '{value}'")
+            return False
+        return value
+
     def duration(self, block: dict[str, Any], key: str, name: str, default: timedelta) -> timedelta:
         if block.get(key) is None:
             return default
@@ -194,7 +218,7 @@ def parse_settings(data: Any, rel: str = str(PATH)) -> tuple[HandoffSettings, li
         return HandoffSettings(), []
     if not isinstance(data, dict):
         return HandoffSettings(), [Problem(rel, 1, "the handoff settings must be a mapping")]
-    known = {"desk", "business_hours", "wait", "claim_timeout", "sweep_every"}
+    known = {"desk", "business_hours", "wait", "claim_timeout", "sweep_every", "mask_pii_in_notes"}
     for key in sorted(set(data) - known, key=str):
         reader.bad(data, f"unknown setting '{key}' (known: {', '.join(sorted(known))})")
     wait = reader.section(data, "wait")
@@ -207,6 +231,7 @@ def parse_settings(data: Any, rel: str = str(PATH)) -> tuple[HandoffSettings, li
             data, "claim_timeout", "claim_timeout", defaults.claim_timeout
         ),
         sweep_every=reader.duration(data, "sweep_every", "sweep_every", defaults.sweep_every),
+        mask_pii_in_notes=reader.flag(data, "mask_pii_in_notes"),
     )
     return settings, reader.problems
 

@@ -10,12 +10,26 @@ a reply to a ticket message). Anything else said in the group stays there.
 
 Every desk message names its ticket (``T12``), so a reply is matched to its
 ticket by the replied-to text — nothing to remember across a restart.
+
+Desk messages are plain text (no parse mode), so a customer's ``<a href>`` or
+``<b>`` shows literally; in what customers wrote (relays, notes, transcripts,
+notices) an ``@name`` or ``/command`` at the start of a word gets an invisible
+word joiner after its first character (:func:`defang`), so it neither pings a
+member of the group nor turns into a command an agent could tap by mistake.
+
+Who may act: messages and commands count only in the desk group (Telegram
+lets only members post there); a button press must also come from a member
+(``getChatMember``, cached for a minute: in a public group anyone can press a
+button); and, when ``desk.agents`` is set, from someone on that list, by user
+id or ``@username``. A refused press gets a private alert; a refused command a
+reply in the group. Nothing changes.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+import time
 from typing import Any
 
 from telegram import (
@@ -40,7 +54,14 @@ PLATFORM = "telegram"
 CALLBACK = "desk:"
 COMMANDS = {"claim", "release", "return", "resolve", "transcript", "note", "save_faq"}
 CODE = re.compile(r"\bT(\d+)\b")
+_ENTITY = re.compile(r"(^|\s)([@/])(?=\w)")
+#: U+2060 WORD JOINER: invisible, and breaks Telegram's @mention and /command detection.
+JOINER = "\u2060"
 MAX_TEXT = 4000
+#: How long a member check is trusted, in seconds.
+MEMBER_TTL = 60.0
+MEMBER_STATUSES = frozenset({"creator", "administrator", "member"})
+NOT_IN_GROUP = "only members of the agents' desk group can act on tickets"
 BUTTONS = {
     "queued": (("🙋 Claim", "claim"),),
     "claimed": (("↩ Return to bot", "return"), ("✅ Resolve", "resolve")),
@@ -52,6 +73,11 @@ def code_in(text: str | None) -> str | None:
     """The first ticket code in a desk message (``T12``)."""
     match = CODE.search(text or "")
     return f"T{match.group(1)}" if match else None
+
+
+def defang(text: str) -> str:
+    """Customer text for the group: ``@name`` and ``/command`` can no longer ping or run."""
+    return _ENTITY.sub(lambda m: f"{m.group(1)}{m.group(2)}{JOINER}", text)
 
 
 def keyboard(ticket: Ticket) -> InlineKeyboardMarkup | None:
@@ -92,6 +118,7 @@ class TelegramDesk:
         self.desk = desk
         self.chat_id = chat_id
         self.bot = bot
+        self._checked: dict[int, tuple[float, bool]] = {}
 
     # desk events → the group ----------------------------------------------------
 
@@ -99,16 +126,18 @@ class TelegramDesk:
         ticket = event.ticket
         note_id = (ticket.desk_refs.get(PLATFORM) or {}).get("note")
         if event.event == "ticket":
-            shown = await self._send(f"{event.text}\n{ticket.state_line()}", keyboard(ticket))
+            shown = await self._send(
+                f"{defang(event.text)}\n{ticket.state_line()}", keyboard(ticket)
+            )
             refs = {**ticket.desk_refs, PLATFORM: {"chat": self.chat_id, "note": shown.message_id}}
             await self.desk.repository.update(ticket.id, desk_refs=refs)
         elif event.event == "relay":
-            await self._send(f"{ticket.code} · 👤 {event.text}", None, reply_to=note_id)
+            await self._send(f"{ticket.code} · 👤 {defang(event.text)}", None, reply_to=note_id)
         elif event.event == "follow_up":
             await self._send(f"{ticket.code} ⏰ follow-up: {event.text}", None, reply_to=note_id)
         elif event.event in ("claimed", "released", "returned", "resolved") and note_id:
             fresh = await self.desk.repository.get(ticket.id) or ticket
-            text = f"{fresh.note}\n{fresh.state_line()}"[:MAX_TEXT]
+            text = f"{defang(fresh.note)}\n{fresh.state_line()}"[:MAX_TEXT]
             try:
                 await self.bot.edit_message_text(
                     text, chat_id=self.chat_id, message_id=note_id, reply_markup=keyboard(fresh)
@@ -118,7 +147,7 @@ class TelegramDesk:
 
     async def on_notice(self, text: str) -> None:
         """A notice with no ticket (``⚠ abuse …``), as its own message in the group."""
-        await self._send(text, None)
+        await self._send(defang(text), None)
 
     async def _send(
         self, text: str, markup: InlineKeyboardMarkup | None, *, reply_to: int | None = None
@@ -163,7 +192,9 @@ class TelegramDesk:
             )
             return True
         user = message.from_user
-        outcome = await self.desk.act(str(user.id), code, action, rest, name=user.full_name)
+        outcome = await self.desk.act(
+            str(user.id), code, action, rest, name=user.full_name, handle=user.username
+        )
         await self._report(outcome, message.message_id)
         return True
 
@@ -173,19 +204,44 @@ class TelegramDesk:
             return
         action, _, code = data[len(CALLBACK) :].partition(":")
         user = query.from_user
-        outcome = await self.desk.act(str(user.id), code, action, name=user.full_name)
+        if not await self.is_member(user.id):
+            log.warning(
+                "telegram desk: %s pressed %s on %s: not in the group", user.id, action, code
+            )
+            outcome = Outcome(error=NOT_IN_GROUP)
+        else:
+            outcome = await self.desk.act(
+                str(user.id), code, action, name=user.full_name, handle=user.username
+            )
         try:
             await query.answer(outcome.error or f"{code}: {action}", show_alert=bool(outcome.error))
         except TelegramError:
             log.warning("telegram desk: callback %s was not answered", query.id)
         await self.desk.deliver(outcome)
 
+    async def is_member(self, user_id: int) -> bool:
+        """Whether ``user_id`` is in the desk group (``getChatMember``, cached a minute)."""
+        now = time.monotonic()
+        hit = self._checked.get(user_id)
+        if hit is not None and now - hit[0] < MEMBER_TTL:
+            return hit[1]
+        try:
+            member = await self.bot.get_chat_member(self.chat_id, user_id)
+        except TelegramError as exc:
+            log.warning("telegram desk: getChatMember for %s failed: %s", user_id, exc)
+            return False  # not cached: the next press asks again
+        inside = member.status in MEMBER_STATUSES or bool(getattr(member, "is_member", False))
+        if len(self._checked) > 10_000:
+            self._checked.clear()
+        self._checked[user_id] = (now, inside)
+        return inside
+
     async def _report(self, outcome: Outcome, reply_to: int) -> None:
         if outcome.error:
-            await self._send(f"✗ {outcome.error}", None, reply_to=reply_to)
+            await self._send(f"✗ {defang(outcome.error)}", None, reply_to=reply_to)
         for event in outcome.events:
             if event.event == "transcript":
-                await self._send(f"{event.ticket.code} transcript\n{event.text}", None)
+                await self._send(f"{event.ticket.code} transcript\n{defang(event.text)}", None)
             elif event.event == "faq_draft":
                 await self._send(f"{event.ticket.code} 💾 draft FAQ saved: {event.text}", None)
         await self.desk.deliver(outcome)

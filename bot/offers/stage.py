@@ -28,6 +28,7 @@ from bot.offers.repository import Event, OfferRepository
 from bot.offers.rules import COOLDOWN, FORGIVEN_BY_RESOLUTION, Memory, note_trouble, why_not
 from bot.offers.selection import EXPLORE, choose
 from bot.policy import FEEDBACK_PREFIX
+from bot.ratelimit import RATE_LIMITED
 from bot.responses import Renderer
 from bot.store.records import Conversation
 from bot.store.sql import SqlStore
@@ -81,6 +82,8 @@ class OfferStage:
 
     async def after(self, turn: Turn) -> None:
         """Remember, take an NLU yes / no to a pending offer, or maybe show one."""
+        if turn.understood.intent == RATE_LIMITED:
+            return  # held, not answered: nothing to offer, nothing settled
         memory = Memory(turn.state)
         note_trouble(turn, memory)
         if turn.understood.intent in INTENTS.values():

@@ -76,11 +76,14 @@ class FakeSlack:
         self.responses: list[Call] = []  # posts to response_url
         self.acks: dict[str, dict[str, Any]] = {}
         self.users: dict[str, dict[str, Any]] = {}
+        #: People ``add_user`` knows who are *not* in a channel (by channel id).
+        self.outsiders: dict[str, set[str]] = {}
         self.connections = 0
         self._answers: dict[str, Answer] = {
             "auth.test": self._auth_test,
             "apps.connections.open": self._connections_open,
             "users.info": self._users_info,
+            "conversations.members": self._members,
             "chat.postMessage": self._post_message,
             "chat.update": self._update,
         }
@@ -327,6 +330,15 @@ class FakeSlack:
 
     def _connections_open(self, call: Call) -> dict[str, Any]:
         return {"ok": True, "url": f"ws://127.0.0.1:{self.port}/socket-mode/link?ticket=t"}
+
+    def _members(self, call: Call) -> dict[str, Any]:
+        """Every known person is in every channel, except ``outsiders``; two per page."""
+        channel = str(call.args.get("channel") or "")
+        members = sorted(u for u in self.users if u not in self.outsiders.get(channel, set()))
+        start = int(str(call.args.get("cursor") or "0") or 0)
+        page, rest = members[start : start + 2], members[start + 2 :]
+        cursor = str(start + 2) if rest else ""
+        return {"ok": True, "members": page, "response_metadata": {"next_cursor": cursor}}
 
     def _users_info(self, call: Call) -> dict[str, Any]:
         user = self.users.get(str(call.args.get("user")))

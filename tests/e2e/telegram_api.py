@@ -230,6 +230,8 @@ class FakeTelegram:
         self.webhook: dict[str, Any] = {}
         self.commands: dict[str, list[dict[str, Any]]] = {}
         self.webhook_statuses: list[int] = []
+        #: (chat id, user id) of people who are *not* members (everyone else is).
+        self.outsiders: set[tuple[int, int]] = set()
         self._answers: dict[str, Answer] = {
             "getMe": lambda _: self.bot,
             "getUpdates": self._get_updates,
@@ -244,6 +246,7 @@ class FakeTelegram:
             "setMyCommands": self._set_commands,
             "getMyCommands": lambda p: self.commands.get(p.get("language_code") or "", []),
             "deleteMyCommands": self._delete_commands,
+            "getChatMember": self._chat_member,
             "logOut": lambda _: True,
             "close": lambda _: True,
         }
@@ -722,6 +725,11 @@ class FakeTelegram:
             )
         self._callbacks.discard(query_id)
         return True
+
+    def _chat_member(self, params: dict[str, Any]) -> dict[str, Any]:
+        chat, user = int(params["chat_id"]), int(params["user_id"])
+        status = "left" if (chat, user) in self.outsiders else "member"
+        return {"status": status, "user": {"id": user, "is_bot": False, "first_name": "?"}}
 
     def _set_webhook(self, params: dict[str, Any]) -> bool:
         url = params.get("url") or ""

@@ -170,4 +170,69 @@ async def test_a_chat_ended_for_abuse_shows_a_marked_notice_in_the_desk(tmp_path
             await send(fake, dm("fuck off"))
             (notice,) = await wait_posts(fake, DESK, 1)
             assert notice.args["text"].startswith("⚠ abuse") and "Mina" in notice.args["text"]
-            assert "thread_ts" not in notice.args and "blocks" not in notice.args
+            assert "thread_ts" not in notice.args
+            assert {b["text"]["type"] for b in notice.args["blocks"]} == {"plain_text"}
+
+
+async def test_markup_from_a_customer_or_an_agent_never_pings_or_hides_a_link(
+    tmp_path: Path,
+) -> None:
+    async with FakeSlack() as fake:
+        fake.add_user("U0MINA", "<!channel> Mina")
+        fake.add_user("U0SORA", "Sora")
+        async with serving(tmp_path, fake) as app:
+            await send(fake, dm("can I speak to a human"))
+            (note,) = await wait_posts(fake, DESK, 1)
+            # Slack sends what the customer typed literally as &lt;…&gt;
+            await send(fake, dm("&lt;!here&gt; &lt;@U0BOSS&gt; &lt;http://evil|bank.com&gt;"))
+            relayed = (await wait_posts(fake, DESK, 2))[1]
+            for post in (note, relayed):
+                assert "<!" not in post.args["text"] and "<@" not in post.args["text"]
+                assert all(b["text"]["type"] == "plain_text" for b in post.args["blocks"][:1])
+            assert relayed.args["blocks"][0]["text"]["text"] == (
+                "👤 <!here> <@U0BOSS> <http://evil|bank.com>"
+            )
+            assert "<!channel> Mina" in note.args["blocks"][0]["text"]["text"]
+
+            await press(fake, note, 0, "U0SORA")
+            await wait_posts(fake, "D0MINA", 3)
+            ts = await ticket_ts(app)
+            await send(fake, in_thread("Log in at <https://evil.example/x|bank.com> <!here>", ts))
+            sent = (await wait_posts(fake, "D0MINA", 4))[3]
+            shown = sent.args["blocks"][0]["text"]["text"]
+            assert "bank.com (<https://evil.example/x>)" in shown
+            assert "|bank.com>" not in shown and "<!here>" not in shown
+
+
+async def test_a_press_from_outside_the_desk_channel_is_refused_privately(
+    tmp_path: Path,
+) -> None:
+    async with FakeSlack() as fake:
+        for user, name in (("U0MINA", "Mina"), ("U0SORA", "Sora"), ("U0EVE", "Eve")):
+            fake.add_user(user, name)
+        fake.add_user("U0BO", "Bo")
+        fake.outsiders[DESK] = {"U0EVE"}  # in the workspace, previewing the public channel
+        async with serving(tmp_path, fake) as app:
+            assert app.desk is not None
+            where = DeskSettings(platform="slack", channel=DESK, agents=("U0SORA", "U0EVE"))
+            app.desk.settings = dataclasses.replace(app.desk.settings, desk=where)
+            await send(fake, dm("can I speak to a human"))
+            (note,) = await wait_posts(fake, DESK, 1)
+            await wait_posts(fake, "D0MINA", 2)
+            before = len(fake.responses)
+            await press(fake, note, 0, "U0EVE")  # on the list, not in the channel
+            refusal = (await fake.wait_responses(before + 1))[-1]
+            assert refusal.args["response_type"] == "ephemeral"
+            assert "only members of the agents' desk channel" in refusal.args["text"]
+            await press(fake, note, 0, "U0BO")  # in the channel, not on the list
+            (told_bo,) = await fake.wait_for("chat.postEphemeral")
+            assert "not a member" in told_bo.args["text"] and told_bo.args["user"] == "U0BO"
+            ticket = await app.desk.repository.get(1)
+            assert ticket is not None and ticket.status == "queued"
+            assert fake.called("chat.update") == [] and len(posts_to(fake, "D0MINA")) == 2
+
+            await press(fake, note, 0, "U0SORA")
+            joined = (await wait_posts(fake, "D0MINA", 3))[2]
+            assert "Sora" in joined.args["text"]
+            members = fake.called("conversations.members")
+            assert len(members) >= 2  # every page read (two per page in the fake)

@@ -22,6 +22,7 @@ from bot.app import App, build_app
 from bot.channels.telegram import serve_telegram
 from bot.config import default_content_dir, load_settings
 from bot.handoff.settings import DeskSettings
+from bot.handoff.telegram_desk import NOT_IN_GROUP
 from tests.e2e.telegram_api import FakeTelegram
 
 pytestmark = pytest.mark.slow
@@ -138,5 +139,32 @@ async def test_a_non_member_cannot_claim(tmp_path: Path) -> None:
         (refused,) = await tg.replies(d.group)
         assert "not a member" in refused["text"]
         await tg.press(d.sora, note, "desk:claim:T1")
+        joined = (await tg.replies(jo, 3))[-1]
+        assert "Sora" in joined["text"]
+
+
+async def test_a_press_from_outside_the_group_is_refused_privately(tmp_path: Path) -> None:
+    async with serving(tmp_path, members=("@sora_k", "502")) as d:
+        tg = d.tg
+        outsider = tg.user("Eve", username="eve", id=666)
+        tg.outsiders.add((d.group["id"], 666))  # Eve is not in the group (a public one)
+        tg.outsiders.add((d.group["id"], 502))  # Bo is on the list but has left the group
+        jo = tg.user("Jo")
+        await tg.send_text(jo, "I want a human agent")
+        (note,) = await tg.replies(d.group)
+        for person in (outsider, d.bo):
+            await tg.press(person, note, "desk:claim:T1")
+        await tg.wait_for("answerCallbackQuery", 2)
+        for answer in tg.called("answerCallbackQuery"):
+            assert answer.params["text"] == NOT_IN_GROUP
+            assert answer.params["show_alert"] in (True, "true", "True")
+        assert d.app.desk is not None
+        ticket = await d.app.desk.repository.get(1)
+        assert ticket is not None and ticket.status == "queued"
+        assert len(tg.sent(jo)) == 2  # the handoff replies only: nothing reached Jo
+        assert len(tg.sent(d.group)) == 1  # no refusal shown to the group
+
+        sora = tg.user("Sora", username="Sora_K", id=503)  # on the list by @username
+        await tg.press(sora, note, "desk:claim:T1")
         joined = (await tg.replies(jo, 3))[-1]
         assert "Sora" in joined["text"]

@@ -21,9 +21,10 @@ import pytest
 
 from bot.app import App, build_app
 from bot.channels.slack import EVENTS_PATH, SlackChannel, serve_slack
+from bot.channels.slack_blocks import message
 from bot.config import default_content_dir, load_settings
 from bot.errors import ConfigError
-from bot.models import Action, Inbound
+from bot.models import Action, Button, Inbound
 from bot.responses import Renderer
 from tests.e2e.slack_api import (
     APP_TOKEN,
@@ -203,6 +204,13 @@ def said(post: Call) -> str:
     text = "\n".join(texts)
     text = re.sub(r"<(https?://[^|>]+)>", r"\1", text)
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def render_message(text: str, *payloads: str) -> list[dict[str, Any]]:
+    """The blocks the bot posts for ``text`` with buttons carrying ``payloads``."""
+    blocks = message(text, [Button(p, p) for p in payloads])
+    assert blocks is not None
+    return list(blocks["blocks"])
 
 
 def buttons(post: Call) -> list[str]:
@@ -398,6 +406,41 @@ async def test_a_bad_signature_and_a_stale_timestamp_are_rejected(http_slack: Sl
         assert unsigned.status == 401
     await http_slack.settle()
     assert http_slack.fake.posts == [] and http_slack.channel.stats["turn"] == 0
+
+
+async def test_a_tampered_body_or_a_bad_timestamp_never_becomes_a_turn(
+    http_slack: Slack,
+) -> None:
+    signed, headers = event_request(event_body(dm("hello")))
+    tampered = signed.replace("hello", "<!channel> pay here")
+    # signed for another body
+    headers_for_other = {**headers, **sign(signed)}
+    async with http_slack.http.post(
+        http_slack.url, data=tampered, headers=headers_for_other
+    ) as response:
+        assert response.status == 401
+    future = int(time.time()) + 6 * 60
+    assert await http_slack.post(signed, headers, timestamp=future) == 401
+    for bad in ({"X-Slack-Request-Timestamp": "soon"}, {"X-Slack-Signature": ""}):
+        spoiled = {**headers, **sign(signed), **bad}
+        async with http_slack.http.post(http_slack.url, data=signed, headers=spoiled) as response:
+            assert response.status == 401
+    await http_slack.settle()
+    assert http_slack.fake.posts == [] and http_slack.channel.stats["turn"] == 0
+
+
+async def test_a_button_press_with_a_bad_signature_is_rejected(http_slack: Slack) -> None:
+    shown = Call(
+        "chat.postMessage",
+        {"channel": "D0MINA", "ts": "1.000001", "blocks": render_message("Rate us", "1")},
+        {},
+    )
+    payload = block_actions(shown, 0, response_url=http_slack.fake.response_url())
+    data, headers = interactive_request(payload)
+    assert await http_slack.post(data, headers, secret="guessed") == 401
+    await http_slack.settle()
+    assert http_slack.fake.posts == [] and http_slack.fake.responses == []
+    assert http_slack.channel.stats["turn"] == 0
 
 
 async def test_url_verification_is_answered(http_slack: Slack) -> None:

@@ -408,6 +408,7 @@ async def test_a_wrong_webhook_secret_is_rejected(tg: FakeTelegram, tmp_path: Pa
         update = {"update_id": 999, "message": tg.message(mina, "hello")}
         assert await tg.post_webhook(update, secret="wrong") == 403
         assert await tg.post_webhook(update, secret=None) == 403
+        assert await tg.post_webhook(update, secret=SECRET[:-1] + "X") == 403
         await asyncio.sleep(0.2)
         assert tg.sent(mina) == []
         assert await bot.app.store.current_conversation(f"telegram:{mina['id']}") is None

@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 
 from bot.app import App
+from bot.channels.jsonl import AgentCommand
 from bot.handoff import Desk
+from bot.handoff.commands import jsonl_agent
 from bot.handoff.settings import BusinessHours, DeskSettings
 from bot.models import Flag, Offer, Relay, Reply, State
 from tests.harness import Chat, start_app
@@ -220,6 +222,40 @@ async def test_a_non_member_is_rejected(app: App, chat: Chat) -> None:
     rejected = await desk.act("intruder", code, "claim")
     assert "not a member" in rejected.error and rejected.customer == []
     assert not (await desk.act("a1", code, "claim")).error
+
+
+async def test_pii_in_notes_and_relays_is_masked_only_when_asked(app: App, chat: Chat) -> None:
+    desk = configure(app, mask_pii_in_notes=True)
+    await chat.say("my card 4111 1111 1111 1111 was charged twice for order #777")
+    code = await hand_off(chat)
+    note = await first_note(app)
+    assert "4111" not in note and "[card …1111]" in note
+    await chat.say("mail me at mina@example.com or call 010-1234-5678")
+    assert [r.text for r in relays(chat)] == ["mail me at [email] or call [phone]"]
+    # the conversation keeps what was written, for an agent who needs it
+    transcript = (await desk.act("a1", code, "transcript")).events[0].text
+    assert "mina@example.com" in transcript and "4111 1111 1111 1111" in transcript
+
+    configure(app, mask_pii_in_notes=False)
+    await chat.say("or +82 10-9876-5432")
+    assert [r.text for r in relays(chat)] == ["or +82 10-9876-5432"]
+
+
+async def test_off_the_allow_list_nothing_changes_on_jsonl(app: App, chat: Chat) -> None:
+    desk = configure(app, desk=DeskSettings(agents=("a1", "@sora")))
+    agent = jsonl_agent(desk)
+    code = await hand_off(chat)
+    for action, text in (("claim", ""), ("reply", "hi"), ("resolve", ""), ("transcript", "")):
+        out = await agent(AgentCommand("intruder", code, action, text))
+        assert out == [{"type": "error", "error": "'intruder' is not a member of the agents' desk"}]
+    takeover = await agent(AgentCommand("intruder", "", "takeover", conversation=str(chat.key)))
+    assert takeover[0]["type"] == "error" and len(takeover) == 1
+    ticket = await desk.repository.get(1)
+    assert ticket is not None and ticket.status == "queued" and ticket.agent is None
+    assert await status(app, chat) is State.WITH_AGENT
+    # an agent on the list by username (Telegram) may act
+    claimed = await desk.act("555", code, "claim", name="Sora", handle="Sora")
+    assert not claimed.error and claimed.ticket is not None and claimed.ticket.agent == "555"
 
 
 async def test_unknown_and_closed_tickets_are_errors(app: App, chat: Chat) -> None:

@@ -33,6 +33,7 @@ business_hours:
 wait:
   in_hours: 7m
 claim_timeout: 15m
+mask_pii_in_notes: true
 """
 
 
@@ -52,8 +53,22 @@ def test_every_setting_is_read() -> None:
     assert settings.wait == timedelta(minutes=7)
     assert settings.claim_timeout == timedelta(minutes=15)
     assert settings.hours.holidays == (date(2026, 12, 25),)
+    assert settings.mask_pii_in_notes and not HandoffSettings().mask_pii_in_notes
     assert settings.is_member("42") and not settings.is_member("a3")
     assert HandoffSettings().is_member("anyone")
+
+
+def test_the_allow_list_takes_ids_and_usernames() -> None:
+    settings, problems = parse_settings(
+        yaml.safe_load("desk:\n  agents: [U0SORA, 123456789, '@Bo_Kim']\n")
+    )
+    assert problems == []
+    assert settings.is_member("U0SORA") and settings.is_member("123456789")
+    assert settings.is_member("987", "bo_kim") and settings.is_member("987", "@BO_KIM")
+    assert not settings.is_member("987", "sora") and not settings.is_member("987")
+    assert not settings.is_member("u0sora")  # ids are exact
+    bad = parse_settings(yaml.safe_load("desk:\n  agents: [U1, '', {x: 1}]\n"))[1]
+    assert len(bad) == 2 and all("desk.agents" in p.message for p in bad)
 
 
 def test_problems_name_the_file_and_line(tmp_path: Path) -> None:
@@ -61,7 +76,7 @@ def test_problems_name_the_file_and_line(tmp_path: Path) -> None:
     (tmp_path / "handoff" / "settings.yml").write_text(
         "desk:\n  platform: teams\n  language: fr\nclaim_timeout: soon\n"
         "business_hours:\n  timezone: Mars/Olympus\n  open: '18:00'\n  close: '09:00'\n"
-        "alerts: {}\n"
+        "alerts: {}\nmask_pii_in_notes: sometimes\n"
     )
     with pytest.raises(ContentError) as caught:
         load_settings(tmp_path)
@@ -74,6 +89,7 @@ def test_problems_name_the_file_and_line(tmp_path: Path) -> None:
         "Mars/Olympus",
         "after open",
         "unknown setting 'alerts'",
+        "mask_pii_in_notes must be true or false",
     ):
         assert part in text
 
