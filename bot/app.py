@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bot.config import Settings
+from bot.config import Settings, default_content_dir
 from bot.content import Content, load_content
 from bot.content.validate import check as check_content
 from bot.content.watch import Fingerprint, fingerprint
@@ -121,8 +121,6 @@ def read_content(root: Path, *, check: bool = False) -> Loaded:
 
 
 def _read(root: Path, seen: Fingerprint, *, check: bool) -> Loaded:
-    from bot.config import default_content_dir
-
     content = load_content(root)
     problems = check_content(content.root, content) if check else []
     errors = [p for p in problems if p.severity == "error"]

@@ -187,7 +187,7 @@ async def serving_reloads(
             reloader.request(", ".join(files[:5]) + (" …" if len(files) > 5 else ""))
 
         watcher = asyncio.create_task(watch(root, app.fingerprint, changed, every=every))
-        log.info("watching %s for changes", root)
+        log.debug("watching %s for changes", root)
     try:
         yield reloader
     finally:
