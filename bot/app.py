@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from bot.config import Settings
 from bot.content import Content, load_content
+from bot.coord import Coordinator, LocalCoordinator, open_coordinator
 from bot.engine import Engine, Stage
 from bot.guard import Guard
 from bot.handoff import Desk
@@ -63,21 +64,29 @@ class App:
     engine: Engine
     store: Store
     desk: Desk | None = None
+    #: Per-conversation locks and once-only platform events (Redis with many workers).
+    coord: Coordinator = field(default_factory=LocalCoordinator)
 
     async def close(self) -> None:
-        """Release the store."""
+        """Release the store and the coordinator."""
+        await self.coord.close()
         await self.store.close()
 
 
 async def build_app(settings: Settings, *, nlu: NLU | None = None) -> App:
     """Load content, train (unless a fitted ``nlu`` is given), open the store.
 
-    Raises ``ContentError`` or ``StoreError``.
+    Raises ``ContentError``, ``StoreError`` or ``ConfigError`` (Redis unreachable).
     """
     content = load_content(settings.content_dir)
-    fitted, store = await asyncio.gather(
-        train(content) if nlu is None else _ready(nlu), open_store(settings.database_url)
-    )
+    coord = await open_coordinator(settings.redis_url)
+    try:
+        fitted, store = await asyncio.gather(
+            train(content) if nlu is None else _ready(nlu), open_store(settings.database_url)
+        )
+    except BaseException:
+        await coord.close()
+        raise
     guard = Guard.open(content.root, store)
     cooldown = timedelta(days=settings.offer_cooldown_days)
     offers: OfferStage = offer_stage(content, store, cooldown=cooldown)
@@ -102,4 +111,6 @@ async def build_app(settings: Settings, *, nlu: NLU | None = None) -> App:
         max_chars=settings.max_chars,
         stages=stages,
     )
-    return App(settings=settings, content=content, engine=engine, store=store, desk=desk)
+    return App(
+        settings=settings, content=content, engine=engine, store=store, desk=desk, coord=coord
+    )

@@ -7,9 +7,12 @@ else) and the turn runs afterwards in a task of ours, so Slack's 3-second limit
 never depends on the engine.
 
 Never twice: Slack re-sends an event it thinks was missed (``X-Slack-Retry-Num``
-over HTTP, ``retry_attempt`` in Socket Mode) with the same ``event_id``; the
-last 10,000 ids are remembered and repeats dropped. (A repeat arriving after a
-restart would be answered again: Slack stops retrying after a few minutes.)
+over HTTP, ``retry_attempt`` in Socket Mode) with the same ``event_id``, maybe
+to another worker; the coordinator (:mod:`bot.coord`, Redis with many workers)
+lets one worker claim each id and drops the repeats. A claim lapses if its
+worker dies before answering, so a later re-delivery is served, not lost. The
+turns of one conversation run one at a time under the coordinator's lock, their
+replies sent before the next turn starts.
 
 No typing indicator: Slack offers none to bots on the Events API (the legacy
 RTM ``typing`` message is gone, and ``assistant.threads.setStatus`` only works in
@@ -23,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 import sys
 import time
 from collections import Counter, OrderedDict
@@ -47,9 +51,9 @@ from bot.channels.slack_events import (
     to_inbound,
 )
 from bot.config import Settings
+from bot.coord import Coordinator, LocalCoordinator
 from bot.errors import ConfigError
 from bot.language import detect
-from bot.locks import KeyedLocks
 from bot.models import Action, ConversationKey, Inbound, Reply
 
 if TYPE_CHECKING:
@@ -70,24 +74,6 @@ log = logging.getLogger(__name__)
 #: The one URL path Slack posts events and interactivity to in HTTP mode.
 EVENTS_PATH = "/slack/events"
 SORRY = "Sorry, something went wrong on my side. Please try again in a moment."
-
-
-class Recent:
-    """A bounded set of recently seen ids (oldest forgotten first)."""
-
-    def __init__(self, size: int = 10_000) -> None:
-        self._size = size
-        self._ids: OrderedDict[str, None] = OrderedDict()
-
-    def seen(self, key: str) -> bool:
-        """Whether ``key`` was seen before; remembers it either way."""
-        if key in self._ids:
-            self._ids.move_to_end(key)
-            return True
-        self._ids[key] = None
-        if len(self._ids) > self._size:
-            self._ids.popitem(last=False)
-        return False
 
 
 class Names:
@@ -161,8 +147,10 @@ class SlackChannel:
         app_token: str = "",
         signing_secret: str = "",
         api_base_url: str = "https://slack.com/api/",
+        coord: Coordinator | None = None,
     ) -> None:
         self.engine = engine
+        self.coord: Coordinator = coord or LocalCoordinator()
         self.app_token = app_token
         self.signing_secret = signing_secret
         # Retries are ours (send_with_retry, honouring Retry-After): none in the SDK.
@@ -181,10 +169,8 @@ class SlackChannel:
         self.bolt.action(ACTION_PATTERN)(self._on_action)
         self.bot_user_id: str | None = None
         self.names = Names(self.client)
-        self._recent = Recent()
         #: What happened so far: ``duplicate``, ``ignored``, ``turn``, ``sent``, ``lost``.
         self.stats: Counter[str] = Counter()
-        self._locks = KeyedLocks()
         self._tasks: set[asyncio.Task[None]] = set()
         self._socket: AsyncSocketModeHandler | None = None
         self._runner: web.AppRunner | None = None
@@ -192,7 +178,9 @@ class SlackChannel:
         self.desk_room: Any = None
 
     @classmethod
-    def from_settings(cls, engine: Engine, settings: Settings) -> SlackChannel:
+    def from_settings(
+        cls, engine: Engine, settings: Settings, *, coord: Coordinator | None = None
+    ) -> SlackChannel:
         """A channel configured from settings (tokens checked for presence)."""
         return cls(
             engine,
@@ -200,16 +188,24 @@ class SlackChannel:
             app_token=settings.slack_app_token,
             signing_secret=settings.slack_signing_secret,
             api_base_url=settings.slack_api_base_url,
+            coord=coord,
         )
 
     # lifecycle ------------------------------------------------------------------
 
-    async def start(self, *, http_port: int | None = None, host: str = "127.0.0.1") -> str:
-        """Check the token, then connect (Socket Mode) or listen (HTTP); returns where."""
+    async def start(
+        self,
+        *,
+        http_port: int | None = None,
+        host: str = "127.0.0.1",
+        sock: socket.socket | None = None,
+    ) -> str:
+        """Check the token, then connect (Socket Mode) or listen (HTTP, on ``http_port``
+        or on ``sock``, a socket bound by the supervisor of many workers); returns where."""
         await self._whoami()
-        if http_port is None:
+        if http_port is None and sock is None:
             return await self._start_socket_mode()
-        return await self._start_http(host, http_port)
+        return await self._start_http(host, http_port or 0, sock)
 
     async def stop(self, *, grace: float = 10.0) -> None:
         """Stop receiving, let running turns finish (up to ``grace`` seconds), then close."""
@@ -260,7 +256,7 @@ class SlackChannel:
         self._socket = handler
         return "Socket Mode"
 
-    async def _start_http(self, host: str, port: int) -> str:
+    async def _start_http(self, host: str, port: int, sock: socket.socket | None = None) -> str:
         if not self.signing_secret:
             raise ConfigError(
                 "SLACK_SIGNING_SECRET is missing: set it in the environment or the config file"
@@ -270,7 +266,9 @@ class SlackChannel:
         webapp.router.add_get("/healthz", _healthz)
         runner = web.AppRunner(webapp, access_log=None)
         await runner.setup()
-        site = web.TCPSite(runner, host, port)
+        site: web.BaseSite = (
+            web.TCPSite(runner, host, port) if sock is None else web.SockSite(runner, sock)
+        )
         try:
             await site.start()
         except OSError as exc:
@@ -295,18 +293,21 @@ class SlackChannel:
 
     async def _on_event(self, body: dict[str, Any], event: dict[str, Any]) -> None:
         event_id = str(body.get("event_id") or "")
-        if event_id and self._recent.seen(event_id):
-            log.info("event %s delivered again (Slack retry); already handled", event_id)
+        once = f"slack:{event_id}" if event_id else ""
+        if once and not await self.coord.claim(once):
+            log.info("event %s delivered again (Slack retry); already taken", event_id)
             self.stats["duplicate"] += 1
             return
         if self.desk_room is not None and self.desk_room.wants(event):
-            self._spawn(self.desk_room.on_message(event), "desk")
+            self._spawn(self._settled(self.desk_room.on_message(event), once), "desk")
             return
         inbound = to_inbound(event, bot_user_id=self.bot_user_id)
         if inbound is None:
             self.stats["ignored"] += 1
+            if once:
+                await self.coord.settle(once)
             return
-        self._spawn(self._serve(inbound), event_id or "event")
+        self._spawn(self._settled(self._serve(inbound), once), event_id or "event")
 
     async def _on_action(
         self, ack: Callable[[], Awaitable[Any]], body: dict[str, Any], respond: AsyncRespond
@@ -315,10 +316,19 @@ class SlackChannel:
         inbound = block_action_to_inbound(body)
         if inbound is None:
             return
-        if self._recent.seen(f"action:{inbound.user}:{inbound.message_id}"):
+        once = f"slack:action:{inbound.user}:{inbound.message_id}"
+        if not await self.coord.claim(once):
             self.stats["duplicate"] += 1
             return
-        self._spawn(self._press(body, respond, inbound), "block_actions")
+        self._spawn(self._settled(self._press(body, respond, inbound), once), "block_actions")
+
+    async def _settled(self, work: Coroutine[Any, Any, None], once: str) -> None:
+        """Run ``work``; then its event counts as served (repeats are dropped for long)."""
+        try:
+            await work
+        finally:
+            if once:
+                await self.coord.settle(once)
 
     def _spawn(self, work: Coroutine[Any, Any, None], what: str) -> None:
         task = asyncio.create_task(work, name=f"slack {what}")
@@ -348,7 +358,7 @@ class SlackChannel:
     async def _serve(self, inbound: Inbound) -> None:
         """One customer turn, start to finish; logs instead of raising."""
         self.stats["turn"] += 1
-        async with self._locks.hold(str(inbound.key)):
+        async with self.coord.hold(str(inbound.key)):
             try:
                 name = await self.names.get(inbound.user)
                 if name:
@@ -401,14 +411,21 @@ def _host(host: str) -> str:
     return f"[{host}]" if ":" in host else host
 
 
-async def serve_slack(app: App, settings: Settings, *, http_port: int | None, host: str) -> None:
-    """Serve customers on Slack until cancelled."""
-    channel = SlackChannel.from_settings(app.engine, settings)
+async def serve_slack(
+    app: App,
+    settings: Settings,
+    *,
+    http_port: int | None,
+    host: str,
+    sock: socket.socket | None = None,
+) -> None:
+    """Serve customers on Slack until cancelled (``sock``: a port shared by workers)."""
+    channel = SlackChannel.from_settings(app.engine, settings, coord=app.coord)
     if app.desk is not None:
         from bot.handoff.slack_desk import attach_channel
 
         attach_channel(app.desk, channel)  # agents' messages, a channel desk
-    where = await channel.start(http_port=http_port, host=host)
+    where = await channel.start(http_port=http_port, host=host, sock=sock)
     if http_port is None:
         print("Slack: connected over Socket Mode", file=sys.stderr)
     else:

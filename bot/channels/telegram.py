@@ -4,7 +4,9 @@ Long polling by default; a webhook (checked with ``secret_token``) when a public
 URL is given. Updates become :class:`~bot.models.Inbound` and actions become
 messages through the pure functions of :mod:`bot.channels.telegram_render`.
 Every send goes through :func:`~bot.channels.retry.send_with_retry`; no handler
-ever raises (failures are logged with their traceback). See ``docs/telegram.md``.
+ever raises (failures are logged with their traceback). With many workers behind
+one webhook, the coordinator (:mod:`bot.coord`) serves each ``update_id`` once
+and the turns of one chat one at a time. See ``docs/telegram.md``.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import asyncio
 import logging
 import os
 import re
+import socket
 import sys
 import warnings
 from collections import OrderedDict
@@ -74,7 +77,6 @@ from bot.channels.telegram_render import (
 )
 from bot.config import Settings
 from bot.errors import ConfigError, FrontdeskError
-from bot.locks import KeyedLocks
 from bot.models import Action, Inbound, Offer, Reply
 from bot.policy import FAQ_PREFIX
 
@@ -143,6 +145,10 @@ def _guarded(handler: Handler) -> Handler:
 
     @wraps(handler)
     async def guarded(self: TelegramChannel, update: Update, context: Context) -> None:
+        once = f"telegram:{update.update_id}"
+        if not await self.coord.claim(once):
+            log.info("telegram: update %s delivered again; already taken", update.update_id)
+            return
         self._busy += 1
         self._idle.clear()
         try:
@@ -150,6 +156,7 @@ def _guarded(handler: Handler) -> Handler:
         except Exception:
             log.exception("telegram: %s failed for update %s", handler.__name__, update.update_id)
         finally:
+            await self.coord.settle(once)
             self._busy -= 1
             if not self._busy:
                 self._idle.set()
@@ -169,7 +176,7 @@ class TelegramChannel:
         self.languages = tuple(app.content.languages)
         # every FAQ button's payload is known up front, so long ones survive a restart
         self.payloads = CallbackData(f"{FAQ_PREFIX}{faq_id}" for faq_id in app.content.faq)
-        self._locks = KeyedLocks()
+        self.coord = app.coord
         self._pressed: OrderedDict[tuple[int, int], None] = OrderedDict()
         self._busy = 0
         self._idle = asyncio.Event()
@@ -259,7 +266,7 @@ class TelegramChannel:
 
     async def turn(self, bot: Bot, inbound: Inbound, target: Target) -> None:
         """Run the engine (showing "typing…") and send its replies, in order per chat."""
-        async with self._locks.hold(str(inbound.key)):
+        async with self.coord.hold(str(inbound.key)):
             async with self._typing(bot, target):
                 actions = await self.engine.handle(inbound)
             await self.deliver(bot, target, actions)
@@ -448,6 +455,7 @@ async def serve_telegram(
     port: int,
     poll_timeout: float = POLL_TIMEOUT,
     channel: TelegramChannel | None = None,
+    sock: socket.socket | None = None,
 ) -> None:
     """Serve Telegram until cancelled: long polling, or a webhook at ``webhook_url``.
 
@@ -455,7 +463,8 @@ async def serve_telegram(
     without ``TELEGRAM_WEBHOOK_SECRET`` (403). Raises :class:`ConfigError` for a
     missing, malformed or rejected token or secret. When cancelled, it stops
     taking updates, lets the turns in progress finish (up to ``DRAIN_TIMEOUT``)
-    and stops. ``channel`` may be passed in to watch it (benchmarks, tests).
+    and stops. ``channel`` may be passed in to watch it (benchmarks, tests);
+    ``sock`` is a listening socket shared by many workers (instead of ``host:port``).
     """
     secret = None
     if webhook_url:
@@ -472,7 +481,7 @@ async def serve_telegram(
         attach_channel(app.desk, channel, application.bot)  # agents' messages, a group desk
     try:
         async with application:
-            await _run(application, channel, webhook_url, secret, host, port, poll_timeout)
+            await _run(application, channel, webhook_url, secret, (host, port, sock), poll_timeout)
     except InvalidToken:
         raise ConfigError(
             "TELEGRAM_BOT_TOKEN was rejected by Telegram: copy it again from @BotFather"
@@ -492,22 +501,22 @@ async def _run(
     channel: TelegramChannel,
     webhook_url: str | None,
     secret: str | None,
-    host: str,
-    port: int,
+    where: tuple[str, int, socket.socket | None],
     poll_timeout: float,
 ) -> None:
     updater = application.updater
     assert updater is not None  # built with the default updater
     await channel.set_commands(application.bot)
+    host, port, sock = where
     if webhook_url:
+        bound: dict[str, Any] = {"listen": host, "port": port} if sock is None else {"unix": sock}
         try:
             await updater.start_webhook(
-                listen=host,
-                port=port,
                 url_path=urlsplit(webhook_url).path.lstrip("/"),
                 webhook_url=webhook_url,
                 secret_token=secret,
                 allowed_updates=ALLOWED_UPDATES,
+                **bound,
             )
         except OSError as exc:
             raise FrontdeskError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
