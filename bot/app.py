@@ -10,6 +10,7 @@ from datetime import timedelta
 from bot.config import Settings
 from bot.content import Content, load_content
 from bot.coord import Coordinator, LocalCoordinator, open_coordinator
+from bot.coord.turns import Turns
 from bot.engine import Engine, Stage
 from bot.guard import Guard
 from bot.handoff import Desk
@@ -63,6 +64,8 @@ class App:
     content: Content
     engine: Engine
     store: Store
+    #: Inbox, turns and outbox: nothing lost or doubled when a worker dies.
+    turns: Turns
     desk: Desk | None = None
     #: Per-conversation locks and once-only platform events (Redis with many workers).
     coord: Coordinator = field(default_factory=LocalCoordinator)
@@ -111,6 +114,13 @@ async def build_app(settings: Settings, *, nlu: NLU | None = None) -> App:
         max_chars=settings.max_chars,
         stages=stages,
     )
+    turns = Turns(engine, store.engine, coord, attempts=settings.send_attempts)
     return App(
-        settings=settings, content=content, engine=engine, store=store, desk=desk, coord=coord
+        settings=settings,
+        content=content,
+        engine=engine,
+        store=store,
+        turns=turns,
+        desk=desk,
+        coord=coord,
     )

@@ -218,9 +218,12 @@ async def _run(
         # waits for the servers' clean shutdown (gather would end with the first child).
         # With many workers one of them sweeps.
         sweeper = asyncio.create_task(app.desk.run_sweeps()) if app.desk and sweeps else None
+        # what a dead worker (or the last run) left in the inbox and the outbox
+        recovery = asyncio.create_task(app.turns.run_recovery())
         try:
             await asyncio.gather(*servers)
         finally:
+            recovery.cancel()
             if sweeper is not None:
                 sweeper.cancel()
     finally:

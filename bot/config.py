@@ -51,6 +51,8 @@ class Settings:
     telegram_api_base_url: str = "https://api.telegram.org/bot"
     # scale: empty = one process coordinates itself (locks and event ids in memory)
     redis_url: str = ""
+    #: A reply the platform refuses this many times becomes a dead letter.
+    send_attempts: int = 5
 
     def require(self, name: str) -> str:
         """A setting that must be present, or :class:`ConfigError` naming its variable."""
@@ -79,6 +81,7 @@ _ENV = {
     "telegram_webhook_secret": "TELEGRAM_WEBHOOK_SECRET",
     "telegram_api_base_url": "TELEGRAM_API_BASE_URL",
     "redis_url": "FRONTDESK_REDIS_URL",
+    "send_attempts": "FRONTDESK_SEND_ATTEMPTS",
 }
 
 

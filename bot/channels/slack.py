@@ -30,7 +30,7 @@ import socket
 import sys
 import time
 from collections import Counter, OrderedDict
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -42,7 +42,6 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.channels.retry import send_with_retry
 from bot.channels.slack_blocks import ACTION_PATTERN, pressed, render
 from bot.channels.slack_events import (
     block_action_to_inbound,
@@ -52,9 +51,9 @@ from bot.channels.slack_events import (
 )
 from bot.config import Settings
 from bot.coord import Coordinator, LocalCoordinator
+from bot.coord.turns import Turns
 from bot.errors import ConfigError
-from bot.language import detect
-from bot.models import Action, ConversationKey, Inbound, Reply
+from bot.models import Action, ConversationKey, Inbound
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -73,7 +72,7 @@ log = logging.getLogger(__name__)
 
 #: The one URL path Slack posts events and interactivity to in HTTP mode.
 EVENTS_PATH = "/slack/events"
-SORRY = "Sorry, something went wrong on my side. Please try again in a moment."
+PLATFORM = "slack"
 
 
 class Names:
@@ -148,12 +147,15 @@ class SlackChannel:
         signing_secret: str = "",
         api_base_url: str = "https://slack.com/api/",
         coord: Coordinator | None = None,
+        turns: Turns | None = None,
     ) -> None:
         self.engine = engine
         self.coord: Coordinator = coord or LocalCoordinator()
+        self.turns = turns or Turns(engine, engine.store.engine, self.coord)
+        self.turns.couriers[PLATFORM] = SlackCourier(self)
         self.app_token = app_token
         self.signing_secret = signing_secret
-        # Retries are ours (send_with_retry, honouring Retry-After): none in the SDK.
+        # Retries are ours (bot.coord.turns, honouring Retry-After): none in the SDK.
         self.client = AsyncWebClient(
             token=bot_token,
             base_url=api_base_url if api_base_url.endswith("/") else api_base_url + "/",
@@ -163,14 +165,16 @@ class SlackChannel:
             client=self.client,
             signing_secret=signing_secret,
             logger=logging.getLogger("slack_bolt"),
+            # answer Slack once our listener has kept the message (it then returns at once)
+            process_before_response=True,
         )
         self.bolt.event("message")(self._on_event)
         self.bolt.event("app_mention")(self._on_event)
         self.bolt.action(ACTION_PATTERN)(self._on_action)
         self.bot_user_id: str | None = None
         self.names = Names(self.client)
-        #: What happened so far: ``duplicate``, ``ignored``, ``turn``, ``sent``, ``lost``.
-        self.stats: Counter[str] = Counter()
+        #: What happened so far: ``duplicate``, ``ignored``, ``turn``, ``sent``, ``dead``.
+        self.stats: Counter[str] = self.turns.stats
         self._tasks: set[asyncio.Task[None]] = set()
         self._socket: AsyncSocketModeHandler | None = None
         self._runner: web.AppRunner | None = None
@@ -179,7 +183,12 @@ class SlackChannel:
 
     @classmethod
     def from_settings(
-        cls, engine: Engine, settings: Settings, *, coord: Coordinator | None = None
+        cls,
+        engine: Engine,
+        settings: Settings,
+        *,
+        coord: Coordinator | None = None,
+        turns: Turns | None = None,
     ) -> SlackChannel:
         """A channel configured from settings (tokens checked for presence)."""
         return cls(
@@ -189,6 +198,7 @@ class SlackChannel:
             signing_secret=settings.slack_signing_secret,
             api_base_url=settings.slack_api_base_url,
             coord=coord,
+            turns=turns,
         )
 
     # lifecycle ------------------------------------------------------------------
@@ -293,34 +303,35 @@ class SlackChannel:
 
     async def _on_event(self, body: dict[str, Any], event: dict[str, Any]) -> None:
         event_id = str(body.get("event_id") or "")
-        once = f"slack:{event_id}" if event_id else ""
-        if once and not await self.coord.claim(once):
-            log.info("event %s delivered again (Slack retry); already taken", event_id)
-            self.stats["duplicate"] += 1
-            return
         if self.desk_room is not None and self.desk_room.wants(event):
+            once = f"slack:{event_id}" if event_id else ""
+            if once and not await self.coord.claim(once):
+                log.info("desk event %s delivered again; already taken", event_id)
+                self.stats["duplicate"] += 1
+                return
             self._spawn(self._settled(self.desk_room.on_message(event), once), "desk")
             return
         inbound = to_inbound(event, bot_user_id=self.bot_user_id)
         if inbound is None:
             self.stats["ignored"] += 1
-            if once:
-                await self.coord.settle(once)
             return
-        self._spawn(self._settled(self._serve(inbound), once), event_id or "event")
+        # kept before Slack hears back (a failure here answers 500: Slack sends again)
+        once = f"slack:{event_id or f'{inbound.key}:{inbound.message_id}'}"
+        if await self.turns.accept(once, inbound):
+            self._spawn(self.turns.serve(str(inbound.key)), event_id or "event")
 
     async def _on_action(
         self, ack: Callable[[], Awaitable[Any]], body: dict[str, Any], respond: AsyncRespond
     ) -> None:
-        await ack()
         inbound = block_action_to_inbound(body)
         if inbound is None:
+            await ack()
             return
         once = f"slack:action:{inbound.user}:{inbound.message_id}"
-        if not await self.coord.claim(once):
-            self.stats["duplicate"] += 1
-            return
-        self._spawn(self._settled(self._press(body, respond, inbound), once), "block_actions")
+        accepted = await self.turns.accept(once, inbound)
+        await ack()
+        if accepted:
+            self._spawn(self._press(body, respond, inbound), "block_actions")
 
     async def _settled(self, work: Coroutine[Any, Any, None], once: str) -> None:
         """Run ``work``; then its event counts as served (repeats are dropped for long)."""
@@ -353,54 +364,44 @@ class SlackChannel:
                     log.warning("response_url answered %s: %s", sent.status_code, sent.body)
             except Exception:
                 log.warning("could not mark the pressed button on %s", inbound.key, exc_info=True)
-        await self._serve(inbound)
-
-    async def _serve(self, inbound: Inbound) -> None:
-        """One customer turn, start to finish; logs instead of raising."""
-        self.stats["turn"] += 1
-        async with self.coord.hold(str(inbound.key)):
-            try:
-                name = await self.names.get(inbound.user)
-                if name:
-                    inbound = replace(inbound, name=name)
-                actions = await self.engine.handle(inbound)
-            except Exception:
-                log.exception("Slack turn failed for %s", inbound.key)
-                actions = [Reply(text=self._sorry(inbound))]
-            for action in actions:
-                await self._deliver(inbound.key, action)
-
-    def _sorry(self, inbound: Inbound) -> str:
-        try:
-            return self.engine.renderer.render("error", detect(inbound.text)) or SORRY
-        except Exception:
-            log.exception("could not render the error template")
-            return SORRY
+        await self.turns.serve(str(inbound.key))
 
     async def deliver(self, key: ConversationKey, action: Action) -> None:
-        """Send one action to a conversation (an agent's message, from the desk)."""
-        await self._deliver(key, action)
+        """Send one action to a conversation (an agent's message, from the desk), in
+        order with the conversation's replies."""
+        await self.turns.send(key, [action])
 
-    async def _deliver(self, key: ConversationKey, action: Action) -> None:
+
+class SlackCourier:
+    """The Slack side of :class:`~bot.coord.turns.Turns`: names in, Block Kit out."""
+
+    def __init__(self, channel: SlackChannel) -> None:
+        self.channel = channel
+
+    async def prepare(self, inbound: Inbound) -> Inbound:
+        name = await self.channel.names.get(inbound.user)
+        return replace(inbound, name=name) if name else inbound
+
+    def render(self, key: str, route: Mapping[str, Any], action: Action) -> list[dict[str, Any]]:
         args = render(action)
         if args is None:
             log.info("%s on %s: %s", action.type, key, action)
-            return
-        channel, thread = reply_target(key)
+            return []
+        parts = key.split(":")
+        channel, thread = reply_target(ConversationKey(*parts[:3]))
+        args["channel"] = channel
         if thread:
             args["thread_ts"] = thread
+        return [args]
 
-        async def post() -> Any:
-            return await self.client.chat_postMessage(channel=channel, **args)
+    async def send(self, message: Mapping[str, Any]) -> None:
+        await self.channel.client.chat_postMessage(**message)
 
-        try:
-            await send_with_retry(
-                post, what=f"a reply to {key}", retry_after=retry_after, retryable=retryable
-            )
-            self.stats["sent"] += 1
-        except Exception:
-            self.stats["lost"] += 1
-            log.exception("a reply to %s could not be delivered", key)
+    def retryable(self, exc: Exception) -> bool:
+        return retryable(exc)
+
+    def retry_after(self, exc: Exception) -> float | None:
+        return retry_after(exc)
 
 
 async def _healthz(request: web.Request) -> web.Response:
@@ -420,7 +421,7 @@ async def serve_slack(
     sock: socket.socket | None = None,
 ) -> None:
     """Serve customers on Slack until cancelled (``sock``: a port shared by workers)."""
-    channel = SlackChannel.from_settings(app.engine, settings, coord=app.coord)
+    channel = SlackChannel.from_settings(app.engine, settings, coord=app.coord, turns=app.turns)
     if app.desk is not None:
         from bot.handoff.slack_desk import attach_channel
 

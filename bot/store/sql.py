@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
@@ -11,7 +12,7 @@ import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from bot.errors import StoreError
 from bot.models import State
@@ -19,6 +20,8 @@ from bot.store import tables as t
 from bot.store.records import Conversation, Customer, Message
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+#: More writes for the transaction that records a turn.
+Also = Callable[[AsyncConnection], Awaitable[None]]
 
 
 def _utc(value: datetime | None) -> datetime | None:
@@ -268,9 +271,11 @@ class SqlStore:
         *,
         feedback: int | None = None,
         customer: tuple[int, str] | None = None,
+        also: Also | None = None,
     ) -> None:
         """One transaction at the end of a turn: messages, a rating, the customer's
-        language (``(customer_id, language)``) and the conversation's state."""
+        language (``(customer_id, language)``), the conversation's state, and what
+        ``also`` writes on the same connection (the inbox and outbox of a turn)."""
         _touch(conv)
         try:
             async with self._engine.begin() as conn:
@@ -290,6 +295,8 @@ class SqlStore:
                         .values(language=customer[1])
                     )
                 await conn.execute(_save(conv))
+                if also is not None:
+                    await also(conn)
         except SQLAlchemyError as exc:
             raise StoreError(str(exc)) from exc
 
