@@ -127,20 +127,21 @@ class Supervisor:
                     continue
                 code = os.waitstatus_to_exitcode(status)
                 log.error("worker %d (pid %d) died with %s; starting another", slot, pid, code)
-                print(f"frontdesk: worker {pid} died ({code}); replacing it", file=sys.stderr)
                 if time.monotonic() - started < QUICK_DEATH:
                     time.sleep(self.backoff)  # signals still interrupt: _stop sets stopping
                     self.backoff = min(MAX_BACKOFF, self.backoff * 2)
                 else:
                     self.backoff = 1.0
                 if not self.stopping:
-                    self._fork(slot)
+                    new = self._fork(slot)
+                    print(f"frontdesk: worker {pid} died ({code}); pid {new} replaces it",
+                          file=sys.stderr, flush=True)  # fmt: skip
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
         return 130 if self.stopping == signal.SIGINT else 0
 
-    def _fork(self, slot: int) -> None:
+    def _fork(self, slot: int) -> int:
         sys.stderr.flush()
         pid = os.fork()
         if pid == 0:  # the worker
@@ -156,6 +157,7 @@ class Supervisor:
                 sys.stderr.flush()
                 os._exit(code)
         self.workers[pid] = (slot, time.monotonic())
+        return pid
 
     def _stop(self, sig: int, frame: object) -> None:
         if not self.stopping:
@@ -166,6 +168,15 @@ class Supervisor:
                 os.kill(pid, signal.SIGTERM)
 
 
+def _dump_tasks() -> None:
+    """``kill -USR1 <worker pid>``: what each of its tasks is waiting for, on stderr."""
+    tasks = asyncio.all_tasks()
+    print(f"--- worker {os.getpid()}: {len(tasks)} tasks", file=sys.stderr)
+    for task in tasks:
+        task.print_stack(limit=12, file=sys.stderr)
+    sys.stderr.flush()
+
+
 def until_signalled(main: Callable[[], Coroutine[Any, Any, object]]) -> int:
     """In a worker: run the coroutine ``main()``; SIGTERM or SIGINT cancel it (a clean stop)."""
 
@@ -174,6 +185,7 @@ def until_signalled(main: Callable[[], Coroutine[Any, Any, object]]) -> int:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, task.cancel)
+        loop.add_signal_handler(signal.SIGUSR1, _dump_tasks)
         with contextlib.suppress(asyncio.CancelledError):
             await task
 
