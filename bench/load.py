@@ -160,7 +160,11 @@ async def until(condition: Callable[[], bool], *, within: float, every: float) -
 async def calibrate(
     send: Send, ledger: Ledger, customers: Customers, *, settle: float
 ) -> dict[tuple[str, int, int], int]:
-    """Bot messages per (channel, script, step), one turn at a time; also warms the workers."""
+    """Bot messages per (channel, script, step), one turn at a time; also warms the workers.
+
+    After the first bot message, more may follow (an offer after an answer): the
+    count is taken ``settle`` seconds later, or twice the first one's latency if longer.
+    """
     expected: dict[tuple[str, int, int], int] = {}
     for _ in range(sum(map(len, SCRIPTS)) * len(customers.channels)):
         turn = customers.next(float("inf"))  # the same conversation until its script ends
@@ -169,7 +173,7 @@ async def calibrate(
         parts = message.parts
         if not await until(lambda: bool(parts), within=30, every=0.01):  # noqa: B023
             raise RuntimeError(f"no answer to {turn.text!r} on {turn.channel} in 30 s")
-        await asyncio.sleep(settle)
+        await asyncio.sleep(max(settle, 2 * (parts[0] - message.sent)))
         expected[turn.key] = len(message.parts)
     return expected
 
@@ -345,7 +349,7 @@ async def bench_frontdesk(
                     file=sys.stderr,
                 )
                 platforms.slack_url = f"http://127.0.0.1:{slack_port}/slack/events"
-                platforms.customers = Customers(CHANNELS, first_id=ids.block())
+                platforms.customers = Customers(args.channels, first_id=ids.block())
                 expected = await calibrate(
                     platforms.send, platforms.ledger, platforms.customers, settle=args.settle
                 )
@@ -353,7 +357,7 @@ async def bench_frontdesk(
                 for rate in args.rates:
                     platforms.ledger = Ledger(expected)
                     platforms.customers = Customers(
-                        CHANNELS, think=args.think, first_id=ids.block()
+                        args.channels, think=args.think, first_id=ids.block()
                     )
                     verdict, cpu_ms = await drive(
                         platforms.send,
@@ -488,6 +492,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--content", type=Path, default=ROOT, help="content folder (default: repo)")
     parser.add_argument("--workers", type=_ints, default=[1, 2, 4], help="e.g. 1,2,4")
     parser.add_argument("--rates", type=_ints, default=[50, 100, 200, 400], help="turns/s to offer")
+    parser.add_argument(
+        "--channels",
+        type=lambda text: [c for c in text.split(",") if c],
+        default=list(CHANNELS),
+        help="customers' platforms: telegram,slack (default both)",
+    )
     parser.add_argument("--duration", type=float, default=20, help="seconds per rate")
     parser.add_argument("--think", type=float, default=1.0, help="a customer's pause, seconds")
     parser.add_argument("--timeout", type=float, default=10, help="wait for late answers, seconds")
