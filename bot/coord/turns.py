@@ -164,31 +164,40 @@ class Turns:
     ) -> None:
         """Run the conversation's waiting messages in arrival order, then send the replies
         (after ``before_send``: Telegram's "typing…" has arrived by then)."""
+        if key.split(":", 1)[0] not in self.couriers:
+            return  # a worker serving that platform will take it
         async with self.coord.hold(key):
-            pending = await execute(
+            # take the waiting messages, counting the try (one statement)
+            taken = await execute(
                 self.db,
-                sa.select(inbox.c.id, inbox.c.payload, inbox.c.tries)
+                inbox.update()
                 .where(inbox.c.conv_key == key, inbox.c.status == "pending")
-                .order_by(inbox.c.id),
+                .values(tries=inbox.c.tries + 1)
+                .returning(inbox.c.id, inbox.c.payload, inbox.c.tries),
             )
-            for row in pending.all():
+            for row in sorted(taken.all(), key=lambda r: int(r.id)):
                 await self._turn(key, row.id, row.payload, row.tries)
             if before_send is not None:
                 await before_send()
             await self._flush(key)
 
     async def _turn(self, key: str, row_id: int, payload: Mapping[str, Any], tries: int) -> None:
+        """Serve one message; ``tries`` counts this try (an earlier one died mid-turn)."""
         inbound = decode(payload["inbound"])
         route: Mapping[str, Any] = payload.get("route") or {}
-        courier = self.couriers.get(inbound.key.platform)
-        if courier is None:
-            return  # a worker serving that platform will take it
-        prepared = await courier.prepare(inbound)
-        while tries < MAX_TRIES:
-            tries += 1
-            if await self._try(key, row_id, tries, prepared, route, courier):
+        courier = self.couriers[inbound.key.platform]
+        if tries <= MAX_TRIES:
+            prepared = await courier.prepare(inbound)
+            while not await self._try(key, row_id, tries, prepared, route, courier):
+                if tries >= MAX_TRIES:
+                    break
+                await self.sleep(0.1 * 2**tries)
+                tries += 1
+                await execute(
+                    self.db, inbox.update().where(inbox.c.id == row_id).values(tries=tries)
+                )
+            else:
                 return
-            await self.sleep(0.1 * 2**tries)
         await self._give_up(key, row_id, route, inbound, courier)
 
     async def _try(
@@ -201,7 +210,6 @@ class Turns:
         courier: Courier,
     ) -> bool:
         """One try at a turn; whether it was recorded (the message is then done)."""
-        await execute(self.db, inbox.update().where(inbox.c.id == row_id).values(tries=tries))
 
         async def journal(conn: AsyncConnection, actions: list[Action]) -> None:
             done = await conn.execute(
