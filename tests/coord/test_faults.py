@@ -293,11 +293,7 @@ async def test_a_worker_killed_mid_load_loses_nothing_and_doubles_nothing(
                 else:
                     raise AssertionError(f"no worker took the event of U{n}")
                 sent += 1
-                if (
-                    sent == customers * rounds // 3
-                    and not killed.is_set()
-                   
-                ):
+                if sent == customers * rounds // 3 and not killed.is_set():
                     killed.set()
                     os.kill(pids[0], signal.SIGKILL)  # in the middle of the load
                 await asyncio.sleep(0.05)
