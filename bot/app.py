@@ -15,6 +15,8 @@ from bot.config import Settings, default_content_dir
 from bot.content import Content, load_content
 from bot.content.validate import check as check_content
 from bot.content.watch import Fingerprint, fingerprint
+from bot.coord import Coordinator, LocalCoordinator, open_coordinator
+from bot.coord.turns import Turns
 from bot.engine import Engine, Stage
 from bot.errors import ConfigError, ContentError, Problem
 from bot.guard import Guard, GuardContent, GuardRepository, load_guard
@@ -162,19 +164,24 @@ class App:
     content: Content
     engine: Engine
     store: Store
+    #: Inbox, turns and outbox: nothing lost or doubled when a worker dies.
+    turns: Turns
     desk: Desk | None = None
     fit: Fit = train
     #: The content files the running version was read from.
     fingerprint: Fingerprint = ()
     #: The per-customer rate limit (kept across reloads: its buckets are live state).
     rate: Stage | None = None
+    #: Per-conversation locks and once-only platform events (Redis with many workers).
+    coord: Coordinator = field(default_factory=LocalCoordinator)
     _reloading: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     async def close(self) -> None:
-        """Release the store (and the NLU's connections, if it has any)."""
+        """Release the coordinator, the store (and the NLU's connections, if it has any)."""
         close = getattr(self.engine.nlu, "close", None)
         if close is not None:
             await close()
+        await self.coord.close()
         await self.store.close()
 
     async def reload(self) -> Reload:
@@ -257,7 +264,7 @@ def _stages(guard: Guard, desk: Desk, offers: OfferStage, rate: Stage | None) ->
 async def build_app(settings: Settings, *, nlu: NLU | None = None) -> App:
     """Load content, train (unless a fitted ``nlu`` is given), open the store.
 
-    Raises ``ContentError`` or ``StoreError``.
+    Raises ``ContentError``, ``StoreError`` or ``ConfigError`` (Redis unreachable).
     """
     if settings.nlu not in NLU_BACKENDS:
         raise ConfigError(
@@ -265,7 +272,12 @@ async def build_app(settings: Settings, *, nlu: NLU | None = None) -> App:
         )
     loaded = read_content(settings.content_dir)
     fit: Fit = train if nlu is None else (lambda content: _ready(nlu))
-    fitted, store = await asyncio.gather(fit(loaded.content), open_store(settings.database_url))
+    coord = await open_coordinator(settings.redis_url)
+    try:
+        fitted, store = await asyncio.gather(fit(loaded.content), open_store(settings.database_url))
+    except BaseException:
+        await coord.close()
+        raise
     guard, offers = _guard(loaded, store), _offers(loaded, store, settings)
     desk = Desk(
         content=loaded.content, store=store, settings=loaded.handoff, describer=guard,
@@ -290,7 +302,9 @@ async def build_app(settings: Settings, *, nlu: NLU | None = None) -> App:
         content=loaded.content,
         engine=engine,
         store=store,
+        turns=Turns(engine, store.engine, coord, attempts=settings.send_attempts),
         desk=desk,
+        coord=coord,
         fit=fit,
         fingerprint=loaded.fingerprint,
         rate=rate,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
@@ -15,11 +16,11 @@ from rich.console import Console
 
 from bot.config import Settings, load_settings
 from bot.errors import ConfigError, ContentError, FrontdeskError, StoreError
+from bot.privacy import install_log_masking
 from bot.rasa.cli import add_rasa_parser
 
 if TYPE_CHECKING:
     from bot.app import App
-from bot.privacy import install_log_masking
 
 err = Console(stderr=True, highlight=False)
 
@@ -62,6 +63,13 @@ def _parser() -> argparse.ArgumentParser:
         "--port", type=int, default=8443, help="Telegram webhook listen port (default 8443)"
     )
     _watch_option(run)
+    run.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        metavar="N",
+        help="worker processes sharing the ports (N > 1 needs PostgreSQL, Redis, --http/--webhook)",
+    )
 
     validate = sub.add_parser("validate", parents=[common], help="check a content folder")
     validate.add_argument("dir", nargs="?", type=Path, help="content folder (default: --content)")
@@ -145,9 +153,8 @@ async def _chat(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-async def _run(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.app import build_app
-
+def _channels(settings: Settings, args: argparse.Namespace) -> list[str]:
+    """The channels to serve, their secrets checked for presence."""
     wanted = [args.channel] if args.channel else []
     if not wanted:
         wanted = [
@@ -167,31 +174,103 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
         settings.require("slack_signing_secret" if args.http else "slack_app_token")
     if "telegram" in wanted:
         settings.require("telegram_bot_token")
+    return wanted
+
+
+def _run_command(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.workers import check
+
+    wanted = _channels(settings, args)
+    check(
+        settings,
+        args.workers,
+        channels=wanted,
+        http=args.http is not None,
+        webhook=bool(args.webhook),
+    )
+    if args.workers == 1:
+        return asyncio.run(_run(settings, args, wanted))
+    return _supervise(settings, args, wanted)
+
+
+def _supervise(settings: Settings, args: argparse.Namespace, wanted: list[str]) -> int:
+    """Prepare once (migrate, check Redis, train), bind the ports, fork the workers."""
+    from bot.app import build_app
+    from bot.workers import Supervisor, bind, until_signalled
+
+    async def prepare() -> None:
+        app = await build_app(settings)  # the fitted model stays cached for the workers
+        await app.close()
+
     with err.status("Loading the content and training the language model…"):
+        asyncio.run(prepare())
+    sockets = {}
+    if "slack" in wanted:
+        sockets["slack"] = bind("slack", args.host, args.http).sock
+    if "telegram" in wanted:
+        sockets["telegram"] = bind("telegram", args.host, args.port).sock
+
+    def serve(slot: int) -> int:
+        return until_signalled(
+            lambda: _run(settings, args, wanted, sockets=sockets, sweeps=slot == 0, quiet=True)
+        )
+
+    return Supervisor(args.workers, serve).run()
+
+
+async def _run(
+    settings: Settings,
+    args: argparse.Namespace,
+    wanted: list[str],
+    *,
+    sockets: dict[str, Any] | None = None,
+    sweeps: bool = True,
+    quiet: bool = False,
+) -> int:
+    from bot.app import build_app
+
+    sockets = sockets or {}
+    if quiet:
         app = await build_app(settings)
+    else:
+        with err.status("Loading the content and training the language model…"):
+            app = await build_app(settings)
     try:
         servers = []
         if "slack" in wanted:
             from bot.channels.slack import serve_slack
 
-            servers.append(serve_slack(app, settings, http_port=args.http, host=args.host))
+            servers.append(
+                serve_slack(
+                    app, settings, http_port=args.http, host=args.host, sock=sockets.get("slack")
+                )
+            )
         if "telegram" in wanted:
             from bot.channels.telegram import serve_telegram
 
             servers.append(
                 serve_telegram(
-                    app, settings, webhook_url=args.webhook, host=args.host, port=args.port
+                    app,
+                    settings,
+                    webhook_url=args.webhook,
+                    host=args.host,
+                    port=args.port,
+                    sock=sockets.get("telegram"),
                 )
             )
         # no-claim timeouts, never silence; a task of its own so that Ctrl-C still
-        # waits for the servers' clean shutdown (gather would end with the first child)
-        sweeps = asyncio.create_task(app.desk.run_sweeps()) if app.desk else None
+        # waits for the servers' clean shutdown (gather would end with the first child).
+        # With many workers one of them sweeps.
+        sweeper = asyncio.create_task(app.desk.run_sweeps()) if app.desk and sweeps else None
+        # what a dead worker (or the last run) left in the inbox and the outbox
+        recovery = asyncio.create_task(app.turns.run_recovery())
         try:
             async with _reloads(app, settings, " ".join(["run", *wanted])):
                 await asyncio.gather(*servers)
         finally:
-            if sweeps is not None:
-                sweeps.cancel()
+            recovery.cancel()
+            if sweeper is not None:
+                sweeper.cancel()
     finally:
         await app.close()
     return 0
@@ -199,6 +278,11 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the process exit code."""
+    # One BLAS thread per process: turns are short and concurrency comes from the event
+    # loop and the workers; idle BLAS threads spin and triple a turn's CPU. Set before
+    # numpy is first imported (everything numeric is imported lazily); the operator wins.
+    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(var, "1")
     args = _parser().parse_args(argv)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.WARNING,
@@ -212,7 +296,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "chat":
             return asyncio.run(_chat(settings, args))
         if args.command == "run":
-            return asyncio.run(_run(settings, args))
+            return _run_command(settings, args)
         if args.command == "validate":
             from bot.content.validate import main as validate_main
 

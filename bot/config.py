@@ -62,6 +62,10 @@ class Settings:
     telegram_bot_token: str = ""
     telegram_webhook_secret: str = ""
     telegram_api_base_url: str = "https://api.telegram.org/bot"
+    # scale: empty = one process coordinates itself (locks and event ids in memory)
+    redis_url: str = ""
+    #: A reply the platform refuses this many times becomes a dead letter.
+    send_attempts: int = 5
 
     def require(self, name: str) -> str:
         """A setting that must be present, or :class:`ConfigError` naming its variable."""
@@ -95,6 +99,8 @@ _ENV = {
     "telegram_bot_token": "TELEGRAM_BOT_TOKEN",
     "telegram_webhook_secret": "TELEGRAM_WEBHOOK_SECRET",
     "telegram_api_base_url": "TELEGRAM_API_BASE_URL",
+    "redis_url": "FRONTDESK_REDIS_URL",
+    "send_attempts": "FRONTDESK_SEND_ATTEMPTS",
 }
 
 

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
+
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.content.model import Content
 from bot.language import detect
@@ -33,6 +35,10 @@ RATINGS = frozenset("12345")
 NON_TEXT = frozenset(
     {"sticker", "photo", "file", "voice", "video", "audio", "location", "contact", "other"}
 )
+
+
+#: Writes of a channel in the transaction that records a turn, given its actions.
+Journal = Callable[[AsyncConnection, list[Action]], Awaitable[None]]
 
 
 class Stage(Protocol):
@@ -129,8 +135,13 @@ class Engine:
     def stages(self, stages: Sequence[Stage]) -> None:
         self.parts = replace(self.parts, stages=tuple(stages))
 
-    async def handle(self, inbound: Inbound) -> list[Action]:
-        """Serve one inbound message; turns of one conversation run one at a time."""
+    async def handle(self, inbound: Inbound, *, journal: Journal | None = None) -> list[Action]:
+        """Serve one inbound message; turns of one conversation run one at a time.
+
+        ``journal`` writes in the transaction that records the turn, given the
+        actions (the inbox and outbox: a turn redone after a crash is not
+        answered twice).
+        """
         async with self._locks.hold(str(inbound.key)):
             started = time.perf_counter()
             parts = self.parts  # this turn's version of the content, whatever reloads meanwhile
@@ -147,7 +158,7 @@ class Engine:
             except Exception:
                 log.exception("turn failed for %s", inbound.key)
                 turn.actions = [Reply(text=turn.render("error") or "…")]
-            await self._record(turn, started)
+            await self._record(turn, started, journal)
             return turn.actions
 
     # steps -----------------------------------------------------------------
@@ -226,7 +237,7 @@ class Engine:
         turn.understood.confidence = float(score)
         turn.say("feedback_thanks" if score >= 4 else "feedback_sorry")
 
-    async def _record(self, turn: Turn, started: float) -> None:
+    async def _record(self, turn: Turn, started: float, journal: Journal | None) -> None:
         conv, now = turn.conv, datetime.now(UTC)
         conv.language = turn.lang
         latency = (time.perf_counter() - started) * 1000
@@ -264,6 +275,7 @@ class Engine:
             records,
             feedback=int(turn.state["feedback"]) if rated else None,
             customer=None if turn.customer.language == turn.lang else (turn.customer.id, turn.lang),
+            also=None if journal is None else _also(journal, turn.actions),
         )
 
     # introspection for tests and the CLI ---------------------------------------
@@ -271,6 +283,13 @@ class Engine:
     async def conversation(self, key: str) -> Conversation | None:
         """The open conversation on ``key``, if any."""
         return await self.store.current_conversation(key)
+
+
+def _also(journal: Journal, actions: list[Action]) -> Callable[[AsyncConnection], Awaitable[None]]:
+    async def write(conn: AsyncConnection) -> None:
+        await journal(conn, actions)
+
+    return write
 
 
 def _lang(code: str | None) -> Lang:

@@ -9,9 +9,12 @@ else) and the turn runs afterwards in a task of ours, so Slack's 3-second limit
 never depends on the engine.
 
 Never twice: Slack re-sends an event it thinks was missed (``X-Slack-Retry-Num``
-over HTTP, ``retry_attempt`` in Socket Mode) with the same ``event_id``; the
-last 10,000 ids are remembered and repeats dropped. (A repeat arriving after a
-restart would be answered again: Slack stops retrying after a few minutes.)
+over HTTP, ``retry_attempt`` in Socket Mode) with the same ``event_id``, maybe
+to another worker; the coordinator (:mod:`bot.coord`, Redis with many workers)
+lets one worker claim each id and drops the repeats. A claim lapses if its
+worker dies before answering, so a later re-delivery is served, not lost. The
+turns of one conversation run one at a time under the coordinator's lock, their
+replies sent before the next turn starts.
 
 No typing indicator: Slack offers none to bots on the Events API (the legacy
 RTM ``typing`` message is gone, and ``assistant.threads.setStatus`` only works in
@@ -26,6 +29,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import socket
 import sys
 import time
 from collections import Counter, OrderedDict
@@ -41,7 +45,6 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.channels.retry import send_with_retry
 from bot.channels.slack_blocks import ACTION_PATTERN, pressed, render
 from bot.channels.slack_events import (
     block_action_to_inbound,
@@ -50,10 +53,10 @@ from bot.channels.slack_events import (
     to_inbound,
 )
 from bot.config import Settings
+from bot.coord import Coordinator, LocalCoordinator
+from bot.coord.turns import Turns
 from bot.errors import ConfigError
-from bot.language import detect
-from bot.locks import KeyedLocks
-from bot.models import Action, ConversationKey, Inbound, Reply
+from bot.models import Action, ConversationKey, Inbound
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -73,7 +76,6 @@ log = logging.getLogger(__name__)
 #: The one URL path Slack posts events and interactivity to in HTTP mode.
 EVENTS_PATH = "/slack/events"
 _TIMESTAMP = re.compile(r"[0-9]{1,12}")
-SORRY = "Sorry, something went wrong on my side. Please try again in a moment."
 
 
 def signed_shape(headers: Mapping[str, str]) -> bool:
@@ -88,22 +90,7 @@ def signed_shape(headers: Mapping[str, str]) -> bool:
     return bool(_TIMESTAMP.fullmatch(stamp)) and signature.startswith("v0=")
 
 
-class Recent:
-    """A bounded set of recently seen ids (oldest forgotten first)."""
-
-    def __init__(self, size: int = 10_000) -> None:
-        self._size = size
-        self._ids: OrderedDict[str, None] = OrderedDict()
-
-    def seen(self, key: str) -> bool:
-        """Whether ``key`` was seen before; remembers it either way."""
-        if key in self._ids:
-            self._ids.move_to_end(key)
-            return True
-        self._ids[key] = None
-        if len(self._ids) > self._size:
-            self._ids.popitem(last=False)
-        return False
+PLATFORM = "slack"
 
 
 class Names:
@@ -177,11 +164,16 @@ class SlackChannel:
         app_token: str = "",
         signing_secret: str = "",
         api_base_url: str = "https://slack.com/api/",
+        coord: Coordinator | None = None,
+        turns: Turns | None = None,
     ) -> None:
         self.engine = engine
+        self.coord: Coordinator = coord or LocalCoordinator()
+        self.turns = turns or Turns(engine, engine.store.engine, self.coord)
+        self.turns.couriers[PLATFORM] = SlackCourier(self)
         self.app_token = app_token
         self.signing_secret = signing_secret
-        # Retries are ours (send_with_retry, honouring Retry-After): none in the SDK.
+        # Retries are ours (bot.coord.turns, honouring Retry-After): none in the SDK.
         self.client = AsyncWebClient(
             token=bot_token,
             base_url=api_base_url if api_base_url.endswith("/") else api_base_url + "/",
@@ -191,16 +183,16 @@ class SlackChannel:
             client=self.client,
             signing_secret=signing_secret,
             logger=logging.getLogger("slack_bolt"),
+            # answer Slack once our listener has kept the message (it then returns at once)
+            process_before_response=True,
         )
         self.bolt.event("message")(self._on_event)
         self.bolt.event("app_mention")(self._on_event)
         self.bolt.action(ACTION_PATTERN)(self._on_action)
         self.bot_user_id: str | None = None
         self.names = Names(self.client)
-        self._recent = Recent()
-        #: What happened so far: ``duplicate``, ``ignored``, ``turn``, ``sent``, ``lost``.
-        self.stats: Counter[str] = Counter()
-        self._locks = KeyedLocks()
+        #: What happened so far: ``duplicate``, ``ignored``, ``turn``, ``sent``, ``dead``.
+        self.stats: Counter[str] = self.turns.stats
         self._tasks: set[asyncio.Task[None]] = set()
         self._socket: AsyncSocketModeHandler | None = None
         self._runner: web.AppRunner | None = None
@@ -208,7 +200,14 @@ class SlackChannel:
         self.desk_room: Any = None
 
     @classmethod
-    def from_settings(cls, engine: Engine, settings: Settings) -> SlackChannel:
+    def from_settings(
+        cls,
+        engine: Engine,
+        settings: Settings,
+        *,
+        coord: Coordinator | None = None,
+        turns: Turns | None = None,
+    ) -> SlackChannel:
         """A channel configured from settings (tokens checked for presence)."""
         return cls(
             engine,
@@ -216,16 +215,25 @@ class SlackChannel:
             app_token=settings.slack_app_token,
             signing_secret=settings.slack_signing_secret,
             api_base_url=settings.slack_api_base_url,
+            coord=coord,
+            turns=turns,
         )
 
     # lifecycle ------------------------------------------------------------------
 
-    async def start(self, *, http_port: int | None = None, host: str = "127.0.0.1") -> str:
-        """Check the token, then connect (Socket Mode) or listen (HTTP); returns where."""
+    async def start(
+        self,
+        *,
+        http_port: int | None = None,
+        host: str = "127.0.0.1",
+        sock: socket.socket | None = None,
+    ) -> str:
+        """Check the token, then connect (Socket Mode) or listen (HTTP, on ``http_port``
+        or on ``sock``, a socket bound by the supervisor of many workers); returns where."""
         await self._whoami()
-        if http_port is None:
+        if http_port is None and sock is None:
             return await self._start_socket_mode()
-        return await self._start_http(host, http_port)
+        return await self._start_http(host, http_port or 0, sock)
 
     async def stop(self, *, grace: float = 10.0) -> None:
         """Stop receiving, let running turns finish (up to ``grace`` seconds), then close."""
@@ -276,7 +284,7 @@ class SlackChannel:
         self._socket = handler
         return "Socket Mode"
 
-    async def _start_http(self, host: str, port: int) -> str:
+    async def _start_http(self, host: str, port: int, sock: socket.socket | None = None) -> str:
         if not self.signing_secret:
             raise ConfigError(
                 "SLACK_SIGNING_SECRET is missing: set it in the environment or the config file"
@@ -286,7 +294,9 @@ class SlackChannel:
         webapp.router.add_get("/healthz", _healthz)
         runner = web.AppRunner(webapp, access_log=None)
         await runner.setup()
-        site = web.TCPSite(runner, host, port)
+        site: web.BaseSite = (
+            web.TCPSite(runner, host, port) if sock is None else web.SockSite(runner, sock)
+        )
         try:
             await site.start()
         except OSError as exc:
@@ -315,30 +325,43 @@ class SlackChannel:
 
     async def _on_event(self, body: dict[str, Any], event: dict[str, Any]) -> None:
         event_id = str(body.get("event_id") or "")
-        if event_id and self._recent.seen(event_id):
-            log.info("event %s delivered again (Slack retry); already handled", event_id)
-            self.stats["duplicate"] += 1
-            return
         if self.desk_room is not None and self.desk_room.wants(event):
-            self._spawn(self.desk_room.on_message(event), "desk")
+            once = f"slack:{event_id}" if event_id else ""
+            if once and not await self.coord.claim(once):
+                log.info("desk event %s delivered again; already taken", event_id)
+                self.stats["duplicate"] += 1
+                return
+            self._spawn(self._settled(self.desk_room.on_message(event), once), "desk")
             return
         inbound = to_inbound(event, bot_user_id=self.bot_user_id)
         if inbound is None:
             self.stats["ignored"] += 1
             return
-        self._spawn(self._serve(inbound), event_id or "event")
+        # kept before Slack hears back (a failure here answers 500: Slack sends again)
+        once = f"slack:{event_id or f'{inbound.key}:{inbound.message_id}'}"
+        if await self.turns.accept(once, inbound):
+            self._spawn(self.turns.serve(str(inbound.key)), event_id or "event")
 
     async def _on_action(
         self, ack: Callable[[], Awaitable[Any]], body: dict[str, Any], respond: AsyncRespond
     ) -> None:
-        await ack()
         inbound = block_action_to_inbound(body)
         if inbound is None:
+            await ack()
             return
-        if self._recent.seen(f"action:{inbound.user}:{inbound.message_id}"):
-            self.stats["duplicate"] += 1
-            return
-        self._spawn(self._press(body, respond, inbound), "block_actions")
+        once = f"slack:action:{inbound.user}:{inbound.message_id}"
+        accepted = await self.turns.accept(once, inbound)
+        await ack()
+        if accepted:
+            self._spawn(self._press(body, respond, inbound), "block_actions")
+
+    async def _settled(self, work: Coroutine[Any, Any, None], once: str) -> None:
+        """Run ``work``; then its event counts as served (repeats are dropped for long)."""
+        try:
+            await work
+        finally:
+            if once:
+                await self.coord.settle(once)
 
     def _spawn(self, work: Coroutine[Any, Any, None], what: str) -> None:
         task = asyncio.create_task(work, name=f"slack {what}")
@@ -363,54 +386,44 @@ class SlackChannel:
                     log.warning("response_url answered %s: %s", sent.status_code, sent.body)
             except Exception:
                 log.warning("could not mark the pressed button on %s", inbound.key, exc_info=True)
-        await self._serve(inbound)
-
-    async def _serve(self, inbound: Inbound) -> None:
-        """One customer turn, start to finish; logs instead of raising."""
-        self.stats["turn"] += 1
-        async with self._locks.hold(str(inbound.key)):
-            try:
-                name = await self.names.get(inbound.user)
-                if name:
-                    inbound = replace(inbound, name=name)
-                actions = await self.engine.handle(inbound)
-            except Exception:
-                log.exception("Slack turn failed for %s", inbound.key)
-                actions = [Reply(text=self._sorry(inbound))]
-            for action in actions:
-                await self._deliver(inbound.key, action)
-
-    def _sorry(self, inbound: Inbound) -> str:
-        try:
-            return self.engine.renderer.render("error", detect(inbound.text)) or SORRY
-        except Exception:
-            log.exception("could not render the error template")
-            return SORRY
+        await self.turns.serve(str(inbound.key))
 
     async def deliver(self, key: ConversationKey, action: Action) -> None:
-        """Send one action to a conversation (an agent's message, from the desk)."""
-        await self._deliver(key, action)
+        """Send one action to a conversation (an agent's message, from the desk), in
+        order with the conversation's replies."""
+        await self.turns.send(key, [action])
 
-    async def _deliver(self, key: ConversationKey, action: Action) -> None:
+
+class SlackCourier:
+    """The Slack side of :class:`~bot.coord.turns.Turns`: names in, Block Kit out."""
+
+    def __init__(self, channel: SlackChannel) -> None:
+        self.channel = channel
+
+    async def prepare(self, inbound: Inbound) -> Inbound:
+        name = await self.channel.names.get(inbound.user)
+        return replace(inbound, name=name) if name else inbound
+
+    def render(self, key: str, route: Mapping[str, Any], action: Action) -> list[dict[str, Any]]:
         args = render(action)
         if args is None:
             log.info("%s on %s: %s", action.type, key, action)
-            return
-        channel, thread = reply_target(key)
+            return []
+        parts = key.split(":")
+        channel, thread = reply_target(ConversationKey(*parts[:3]))
+        args["channel"] = channel
         if thread:
             args["thread_ts"] = thread
+        return [args]
 
-        async def post() -> Any:
-            return await self.client.chat_postMessage(channel=channel, **args)
+    async def send(self, message: Mapping[str, Any]) -> None:
+        await self.channel.client.chat_postMessage(**message)
 
-        try:
-            await send_with_retry(
-                post, what=f"a reply to {key}", retry_after=retry_after, retryable=retryable
-            )
-            self.stats["sent"] += 1
-        except Exception:
-            self.stats["lost"] += 1
-            log.exception("a reply to %s could not be delivered", key)
+    def retryable(self, exc: Exception) -> bool:
+        return retryable(exc)
+
+    def retry_after(self, exc: Exception) -> float | None:
+        return retry_after(exc)
 
 
 async def _healthz(request: web.Request) -> web.Response:
@@ -421,14 +434,21 @@ def _host(host: str) -> str:
     return f"[{host}]" if ":" in host else host
 
 
-async def serve_slack(app: App, settings: Settings, *, http_port: int | None, host: str) -> None:
-    """Serve customers on Slack until cancelled."""
-    channel = SlackChannel.from_settings(app.engine, settings)
+async def serve_slack(
+    app: App,
+    settings: Settings,
+    *,
+    http_port: int | None,
+    host: str,
+    sock: socket.socket | None = None,
+) -> None:
+    """Serve customers on Slack until cancelled (``sock``: a port shared by workers)."""
+    channel = SlackChannel.from_settings(app.engine, settings, coord=app.coord, turns=app.turns)
     if app.desk is not None:
         from bot.handoff.slack_desk import attach_channel
 
         attach_channel(app.desk, channel)  # agents' messages, a channel desk
-    where = await channel.start(http_port=http_port, host=host)
+    where = await channel.start(http_port=http_port, host=host, sock=sock)
     if http_port is None:
         print("Slack: connected over Socket Mode", file=sys.stderr)
     else:

@@ -4,8 +4,12 @@ Long polling by default; a webhook (its ``secret_token`` checked in constant
 time by :mod:`bot.channels.telegram_webhook`) when a public URL is given.
 Updates become :class:`~bot.models.Inbound` and actions become messages through
 the pure functions of :mod:`bot.channels.telegram_render`.
-Every send goes through :func:`~bot.channels.retry.send_with_retry`; no handler
-ever raises (failures are logged with their traceback). See ``docs/telegram.md``.
+Replies go through the outbox of :mod:`bot.coord.turns` (in order, retried, a
+dead letter when they keep failing); other calls through
+:func:`~bot.channels.retry.send_with_retry`. No handler
+ever raises (failures are logged with their traceback). With many workers behind
+one webhook, the coordinator (:mod:`bot.coord`) serves each ``update_id`` once
+and the turns of one chat one at a time. See ``docs/telegram.md``.
 """
 
 from __future__ import annotations
@@ -14,10 +18,11 @@ import asyncio
 import logging
 import os
 import re
+import socket
 import sys
 import warnings
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping
 from contextlib import asynccontextmanager, suppress
 from dataclasses import replace
 from datetime import timedelta
@@ -37,7 +42,6 @@ from telegram import (
 from telegram.constants import ChatAction
 from telegram.error import (
     BadRequest,
-    Forbidden,
     InvalidToken,
     NetworkError,
     RetryAfter,
@@ -76,8 +80,7 @@ from bot.channels.telegram_render import (
 from bot.channels.telegram_webhook import WebhookServer
 from bot.config import Settings
 from bot.errors import ConfigError, FrontdeskError
-from bot.locks import KeyedLocks
-from bot.models import Action, Inbound, Offer, Reply
+from bot.models import Action, ConversationKey, Inbound, Reply
 from bot.policy import FAQ_PREFIX
 
 log = logging.getLogger(__name__)
@@ -145,6 +148,10 @@ def _guarded(handler: Handler) -> Handler:
 
     @wraps(handler)
     async def guarded(self: TelegramChannel, update: Update, context: Context) -> None:
+        once = f"telegram:{update.update_id}"
+        if not await self.coord.claim(once):
+            log.info("telegram: update %s delivered again; already taken", update.update_id)
+            return
         self._busy += 1
         self._idle.clear()
         try:
@@ -152,6 +159,7 @@ def _guarded(handler: Handler) -> Handler:
         except Exception:
             log.exception("telegram: %s failed for update %s", handler.__name__, update.update_id)
         finally:
+            await self.coord.settle(once)
             self._busy -= 1
             if not self._busy:
                 self._idle.set()
@@ -170,7 +178,8 @@ class TelegramChannel:
         self.engine = app.engine
         # every FAQ button's payload is known up front, so long ones survive a restart
         self.payloads = CallbackData(f"{FAQ_PREFIX}{faq_id}" for faq_id in app.content.faq)
-        self._locks = KeyedLocks()
+        self.coord = app.coord
+        self.turns = app.turns
         self._pressed: OrderedDict[tuple[int, int], None] = OrderedDict()
         self._busy = 0
         self._idle = asyncio.Event()
@@ -206,7 +215,7 @@ class TelegramChannel:
         inbound = to_inbound(update, context.bot.username)
         target = target_of(update)
         if inbound is not None and target is not None:
-            await self.turn(context.bot, inbound, target)
+            await self.turn(context.bot, inbound, target, update.update_id)
 
     @_guarded
     async def on_start(self, update: Update, context: Context) -> None:
@@ -218,7 +227,8 @@ class TelegramChannel:
         lang = language_of(update.effective_user, self.languages)
         lang = lang or await self._conversation_language(inbound) or self.languages[0]
         greeting = START_GREETINGS.get(lang, START_GREETINGS["en"])
-        await self.turn(context.bot, replace(inbound, text=greeting, kind="command"), target)
+        greet = replace(inbound, text=greeting, kind="command")
+        await self.turn(context.bot, greet, target, update.update_id)
 
     @_guarded
     async def on_help(self, update: Update, context: Context) -> None:
@@ -236,7 +246,7 @@ class TelegramChannel:
             text = renderer.render("help", lang, name=inbound.name, company=company)
         else:
             text = help_text(lang, company)
-        await self.deliver(context.bot, target, [Reply(text=text)])
+        await self.deliver(inbound.key, [Reply(text=text)], route=_route(target))
 
     @_guarded
     async def on_callback(self, update: Update, context: Context) -> None:
@@ -251,7 +261,8 @@ class TelegramChannel:
         target = target_of(update)
         jobs: list[Awaitable[None]] = [self._answer(query)]
         if inbound is not None and target is not None and self._first_press(query):
-            jobs += [self._mark_chosen(bot, query), self.turn(bot, inbound, target)]
+            turn = self.turn(bot, inbound, target, update.update_id)
+            jobs += [self._mark_chosen(bot, query), turn]
         for outcome in await asyncio.gather(*jobs, return_exceptions=True):
             if isinstance(outcome, Exception):
                 log.error("telegram: a button press failed", exc_info=outcome)
@@ -263,56 +274,31 @@ class TelegramChannel:
 
     # a turn -----------------------------------------------------------------
 
-    async def turn(self, bot: Bot, inbound: Inbound, target: Target) -> None:
-        """Run the engine (showing "typing…") and send its replies, in order per chat."""
-        async with self._locks.hold(str(inbound.key)):
-            async with self._typing(bot, target):
-                actions = await self.engine.handle(inbound)
-            await self.deliver(bot, target, actions)
+    async def turn(self, bot: Bot, inbound: Inbound, target: Target, update_id: int) -> None:
+        """Keep the message, run the engine (showing "typing…"), send its replies in order."""
+        if not await self.turns.accept(f"telegram:{update_id}", inbound, _route(target)):
+            return
+        async with self._typing(bot, target) as typed:
+            await self.turns.serve(str(inbound.key), before_send=typed)
 
-    async def deliver(self, bot: Bot, target: Target, actions: list[Action]) -> None:
-        """Send what is for the customer; log the rest (handoff, end, flag, relay)."""
-        quote = target.reply_to
-        for action in actions:
-            if not isinstance(action, Reply | Offer):
-                # not for the customer's eyes: the engine already said what they should read
-                log.info("telegram: %s in chat %s", action.type, target.chat_id)
-                continue
-            for text, markup in render(action, payloads=self.payloads):
-                try:
-                    await self._send(bot, target, text, markup, quote)
-                except Forbidden as exc:
-                    log.warning("telegram: chat %s cannot be written to: %s", target.chat_id, exc)
-                    return
-                except TelegramError:
-                    log.exception("telegram: a reply to chat %s was not delivered", target.chat_id)
-                quote = None  # only the first part quotes the customer's message
-
-    async def _send(
-        self,
-        bot: Bot,
-        target: Target,
-        text: str,
-        markup: InlineKeyboardMarkup | None,
-        quote: int | None,
-    ) -> Message:
-        reply = ReplyParameters(quote, allow_sending_without_reply=True) if quote else None
-        return await _with_retry(
-            lambda: bot.send_message(
-                chat_id=target.chat_id,
-                text=text,
-                parse_mode=PARSE_MODE,
-                reply_markup=markup,
-                message_thread_id=target.thread_id,
-                reply_parameters=reply,
-            ),
-            f"a message to telegram chat {target.chat_id}",
-        )
+    async def deliver(
+        self, key: ConversationKey, actions: list[Action], *, route: Mapping[str, Any] | None = None
+    ) -> None:
+        """Send what is for the customer (an agent's message, /help), in order with the
+        conversation's replies; the rest (handoff, end, flag, relay) is only logged."""
+        await self.turns.send(key, actions, route)
 
     @asynccontextmanager
-    async def _typing(self, bot: Bot, target: Target) -> AsyncIterator[None]:
-        """Show "typing…" while the block runs; it has arrived before the block's end."""
+    async def _typing(
+        self, bot: Bot, target: Target
+    ) -> AsyncIterator[Callable[[], Awaitable[None]]]:
+        """Show "typing…" while the block runs; the block gets a function that waits
+        (briefly) until the first "typing…" has arrived, to call before replying."""
         first = asyncio.Event()
+
+        async def typed() -> None:
+            with suppress(TimeoutError):
+                await asyncio.wait_for(first.wait(), TYPING_SETTLE)
 
         async def keep_typing() -> None:
             while True:
@@ -328,10 +314,8 @@ class TelegramChannel:
 
         task = asyncio.create_task(keep_typing())
         try:
-            yield
+            yield typed
         finally:
-            with suppress(TimeoutError):
-                await asyncio.wait_for(first.wait(), TYPING_SETTLE)
             task.cancel()
             with suppress(asyncio.CancelledError):
                 await task
@@ -410,6 +394,62 @@ class TelegramChannel:
                 log.warning("telegram: could not set the command menu for %s", lang)
 
 
+def _route(target: Target) -> dict[str, Any]:
+    """Where replies go beyond the conversation key: the chat, the topic, the quote."""
+    return {"chat_id": target.chat_id, "thread_id": target.thread_id, "reply_to": target.reply_to}
+
+
+class TelegramCourier:
+    """The Telegram side of :class:`~bot.coord.turns.Turns`: HTML parts and keyboards out."""
+
+    def __init__(self, channel: TelegramChannel, bot: Bot) -> None:
+        self.channel, self.bot = channel, bot
+
+    async def prepare(self, inbound: Inbound) -> Inbound:
+        return inbound
+
+    def render(self, key: str, route: Mapping[str, Any], action: Action) -> list[dict[str, Any]]:
+        parts = render(action, payloads=self.channel.payloads)
+        if not parts:
+            # not for the customer's eyes: the engine already said what they should read
+            log.info("telegram: %s in %s", action.type, key)
+        chat_id = route.get("chat_id") or int(key.split(":")[1])
+        quote = route.get("reply_to")
+        out = []
+        for text, markup in parts:
+            out.append(
+                {
+                    "chat_id": chat_id,
+                    "text": text,
+                    "thread_id": route.get("thread_id"),
+                    "reply_to": quote,
+                    "markup": markup.to_dict() if markup is not None else None,
+                }
+            )
+            quote = None  # only the first part quotes the customer's message
+        return out
+
+    async def send(self, message: Mapping[str, Any]) -> None:
+        markup = message.get("markup")
+        quote = message.get("reply_to")
+        await self.bot.send_message(
+            chat_id=message["chat_id"],
+            text=message["text"],
+            parse_mode=PARSE_MODE,
+            reply_markup=InlineKeyboardMarkup.de_json(markup, self.bot) if markup else None,
+            message_thread_id=message.get("thread_id"),
+            reply_parameters=ReplyParameters(quote, allow_sending_without_reply=True)
+            if quote
+            else None,
+        )
+
+    def retryable(self, exc: Exception) -> bool:
+        return is_retryable(exc)
+
+    def retry_after(self, exc: Exception) -> float | None:
+        return retry_after_seconds(exc)
+
+
 def _command_setter(
     bot: Bot, commands: list[BotCommand], code: str | None
 ) -> Callable[[], Awaitable[bool]]:
@@ -442,6 +482,7 @@ def build_application(channel: TelegramChannel, settings: Settings) -> TelegramA
         .build()
     )
     channel.install(application)
+    channel.turns.couriers["telegram"] = TelegramCourier(channel, application.bot)
     return application
 
 
@@ -454,6 +495,7 @@ async def serve_telegram(
     port: int,
     poll_timeout: float = POLL_TIMEOUT,
     channel: TelegramChannel | None = None,
+    sock: socket.socket | None = None,
 ) -> None:
     """Serve Telegram until cancelled: long polling, or a webhook at ``webhook_url``.
 
@@ -461,7 +503,8 @@ async def serve_telegram(
     without ``TELEGRAM_WEBHOOK_SECRET`` (403). Raises :class:`ConfigError` for a
     missing, malformed or rejected token or secret. When cancelled, it stops
     taking updates, lets the turns in progress finish (up to ``DRAIN_TIMEOUT``)
-    and stops. ``channel`` may be passed in to watch it (benchmarks, tests).
+    and stops. ``channel`` may be passed in to watch it (benchmarks, tests);
+    ``sock`` is a listening socket shared by many workers (instead of ``host:port``).
     """
     secret = None
     if webhook_url:
@@ -478,7 +521,7 @@ async def serve_telegram(
         attach_channel(app.desk, channel, application.bot)  # agents' messages, a group desk
     try:
         async with application:
-            await _run(application, channel, webhook_url, secret, host, port, poll_timeout)
+            await _run(application, channel, webhook_url, secret, (host, port, sock), poll_timeout)
     except InvalidToken:
         raise ConfigError(
             "TELEGRAM_BOT_TOKEN was rejected by Telegram: copy it again from @BotFather"
@@ -498,13 +541,13 @@ async def _run(
     channel: TelegramChannel,
     webhook_url: str | None,
     secret: str | None,
-    host: str,
-    port: int,
+    where: tuple[str, int, socket.socket | None],
     poll_timeout: float,
 ) -> None:
     updater = application.updater
     assert updater is not None  # built with the default updater
     await channel.set_commands(application.bot)
+    host, port, sock = where
     server: WebhookServer | None = None
     if webhook_url:
         assert secret  # serve_telegram refuses a webhook without one
@@ -515,7 +558,7 @@ async def _run(
             secret=secret,
         )
         try:
-            await server.start(host, port)
+            await server.start(host, port, sock)
         except OSError as exc:
             raise FrontdeskError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
         try:

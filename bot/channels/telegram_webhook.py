@@ -13,6 +13,7 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+import socket
 from http import HTTPStatus
 from typing import Any
 
@@ -41,8 +42,9 @@ class WebhookServer:
         self.path = "/" + path.strip("/")
         self._runner: web.AppRunner | None = None
 
-    async def start(self, host: str, port: int) -> None:
-        """Listen on ``host:port``; raises ``OSError`` when the port is taken."""
+    async def start(self, host: str, port: int, sock: socket.socket | None = None) -> None:
+        """Listen on ``host:port`` (or on ``sock``, bound by the workers' supervisor);
+        raises ``OSError`` when the port is taken."""
         webapp = web.Application()
         webapp.router.add_post(self.path, self._on_post)
         if self.path != "/":
@@ -50,7 +52,8 @@ class WebhookServer:
         runner = web.AppRunner(webapp, access_log=None)
         await runner.setup()
         try:
-            await web.TCPSite(runner, host, port).start()
+            site = web.TCPSite(runner, host, port) if sock is None else web.SockSite(runner, sock)
+            await site.start()
         except OSError:
             await runner.cleanup()
             raise

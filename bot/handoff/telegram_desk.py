@@ -43,10 +43,9 @@ from telegram import (
 from telegram.error import TelegramError
 
 from bot.channels.telegram import TelegramChannel
-from bot.channels.telegram_render import Target
 from bot.handoff.desk import Desk, DeskEvent, Outcome
 from bot.handoff.repository import Ticket
-from bot.models import Action
+from bot.models import Action, ConversationKey
 
 log = logging.getLogger(__name__)
 
@@ -260,7 +259,8 @@ def attach_channel(desk: Desk, channel: TelegramChannel, bot: Bot) -> None:
     desk is a Telegram group, the group's updates go to the desk."""
 
     async def send(key: str, actions: list[Action]) -> None:
-        await channel.deliver(bot, Target(target_chat(key)), actions)
+        platform, chat, *thread = key.split(":")
+        await channel.deliver(ConversationKey(platform, chat, *thread[:1]), actions)
 
     desk.deliverers[PLATFORM] = send
     where = desk.settings.desk

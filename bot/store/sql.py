@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,6 +30,8 @@ OPEN_PATIENCE = 5.0
 NAME_CHARS = 256
 #: Key of the PostgreSQL advisory lock that lets one worker migrate at a time.
 MIGRATION_LOCK = 0x66726F6E  # "fron"
+#: More writes for the transaction that records a turn.
+Also = Callable[[AsyncConnection], Awaitable[None]]
 
 
 def _utc(value: datetime | None) -> datetime | None:
@@ -257,9 +260,11 @@ class SqlStore:
         *,
         feedback: int | None = None,
         customer: tuple[int, str] | None = None,
+        also: Also | None = None,
     ) -> None:
         """One transaction at the end of a turn: messages, a rating, the customer's
-        language (``(customer_id, language)``) and the conversation's state."""
+        language (``(customer_id, language)``), the conversation's state, and what
+        ``also`` writes on the same connection (the inbox and outbox of a turn)."""
         _touch(conv)
         rows = [{k: v for k, v in asdict(m).items() if k != "id"} for m in records]
         tries = 0
@@ -284,6 +289,8 @@ class SqlStore:
                     .values(language=customer[1])
                 )
             await conn.execute(_save(conv))
+            if also is not None:
+                await also(conn)
 
         await transaction(self._engine, work)
 

@@ -390,11 +390,13 @@ async def test_a_reply_that_keeps_failing_is_logged_not_dropped_silently(
     )
     await slack.send(dm("hello"))
     for _ in range(100):
-        if slack.channel.stats["lost"]:
+        if slack.channel.stats["dead"]:
             break
         await asyncio.sleep(0.1)
-    assert slack.channel.stats["lost"] == 1
-    assert "could not be delivered" in caplog.text
+    assert slack.channel.stats["dead"] == 1
+    assert "could not be delivered after 5 tries (dead letter" in caplog.text
+    [letter] = await slack.channel.turns.dead_letters()
+    assert letter["conv_key"] == "slack:D0MINA" and letter["tries"] == 5
 
 
 async def test_a_bad_signature_and_a_stale_timestamp_are_rejected(http_slack: Slack) -> None:
@@ -505,9 +507,9 @@ async def test_requests_are_acknowledged_before_a_slow_turn_finishes(
 ) -> None:
     handle = app.engine.handle
 
-    async def slow(inbound: Inbound) -> list[Action]:
+    async def slow(inbound: Inbound, **options: Any) -> list[Action]:
         await asyncio.sleep(1.0)
-        return await handle(inbound)
+        return await handle(inbound, **options)
 
     monkeypatch.setattr(app.engine, "handle", slow)
     started = time.monotonic()
@@ -521,13 +523,14 @@ async def test_requests_are_acknowledged_before_a_slow_turn_finishes(
 async def test_a_failing_turn_gets_a_polite_apology_in_the_customers_language(
     slack: Slack, app: App, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    async def broken(inbound: Inbound) -> list[Action]:
+    async def broken(inbound: Inbound, **options: Any) -> list[Action]:
         raise RuntimeError("the database is on fire")
 
     monkeypatch.setattr(app.engine, "handle", broken)
     [post] = await slack.say(dm("배송은 얼마나 걸리나요?"))
     assert said(post) == render(app, "error", "ko")
-    assert "Slack turn failed" in caplog.text and "the database is on fire" in caplog.text
+    assert "the turn of slack:D0MINA failed (try 3 of 3)" in caplog.text
+    assert "the database is on fire" in caplog.text
     # and the channel keeps serving
     monkeypatch.undo()
     assert await slack.say(dm("hello"))

@@ -4,7 +4,7 @@ from typing import Any
 
 import pytest
 
-from bot.channels.slack import Recent, retry_after, retryable
+from bot.channels.slack import retry_after, retryable
 from bot.channels.slack_blocks import (
     MAX_BLOCKS,
     MAX_BUTTON_TEXT,
@@ -351,18 +351,6 @@ def test_429_is_retried_after_slacks_delay() -> None:
     assert not retryable(broken) and retry_after(broken) is None
     assert retryable(_error(503, {}))
     assert not retryable(ValueError("x"))
-
-
-def test_recent_ids_are_bounded() -> None:
-    recent = Recent(size=2)
-    assert [recent.seen(k) for k in ("a", "b", "a", "c", "b", "a")] == [
-        False,
-        False,
-        True,
-        False,
-        False,
-        False,
-    ]
 
 
 def test_manifest_asks_for_exactly_what_the_channel_uses() -> None:
