@@ -10,7 +10,7 @@ kept 85.6 % of out-of-scope ones out (``docs/benchmarks.md``, "NLU"). For a
 content folder, ``bench/thresholds.py`` picks the engine's thresholds.
 
 The implementation is imported lazily: importing this package for the types
-does not load scikit-learn or the embedding model.
+does not load the solvers or the embedding model.
 """
 
 from __future__ import annotations

@@ -15,13 +15,12 @@ split, ko-question-pair's validation split); see ``docs/benchmarks.md``.
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
 from scipy import sparse
-from sklearn.linear_model import LogisticRegression
-from sklearn.svm import LinearSVC
+
+from bot.nlu.linear import Fitted, fit_softmax, fit_svm
 
 #: What a label with no training example gets from each part (never ranked first).
 _ABSENT_LINEAR = -10.0
@@ -42,15 +41,14 @@ class Weights:
 class _Linear:
     """``x @ w + b`` for the labels seen in training; absent labels get a floor value."""
 
-    def __init__(self, model: LinearSVC | LogisticRegression, n_labels: int, binary_scale: float):
-        coef = np.asarray(model.coef_, dtype=np.float32)
-        bias = np.asarray(model.intercept_, dtype=np.float32)
+    def __init__(self, model: Fitted, n_labels: int) -> None:
+        coef, bias, classes = model
         if coef.shape[0] == 1:  # two classes: one hyperplane, split into ±
-            sign = np.array([[-binary_scale], [binary_scale]], dtype=np.float32)
+            sign = np.array([[-1.0], [1.0]], dtype=np.float32)
             coef, bias = sign * coef, sign[:, 0] * bias
-        self._w = np.ascontiguousarray(coef.T)
-        self._b = bias
-        self._classes = np.asarray(model.classes_)
+        self._w = np.ascontiguousarray(coef.T, dtype=np.float32)
+        self._b = np.asarray(bias, dtype=np.float32)
+        self._classes = classes
         self._n = n_labels
 
     def __call__(self, x: sparse.csr_matrix | np.ndarray) -> np.ndarray:
@@ -100,14 +98,8 @@ class Ranker:
         self._knn_sparse = _Neighbours(tfidf, y, self.n_labels)
         self._knn_dense = _Neighbours(dense, y, self.n_labels)
         if len(np.unique(y)) >= 2:
-            with warnings.catch_warnings():
-                # few examples per label and early stops are expected, not news
-                warnings.simplefilter("ignore", UserWarning)
-                warnings.simplefilter("ignore", RuntimeWarning)
-                svm = LinearSVC(C=w.svm_c, random_state=0).fit(tfidf, y)
-                logreg = LogisticRegression(C=w.logreg_c, max_iter=300).fit(dense, y)
-            self._svm = _Linear(svm, self.n_labels, binary_scale=1.0)
-            self._logreg = _Linear(logreg, self.n_labels, binary_scale=0.5)
+            self._svm = _Linear(fit_svm(tfidf, y, c=w.svm_c), self.n_labels)
+            self._logreg = _Linear(fit_softmax(dense, y, c=w.logreg_c), self.n_labels)
         return self
 
     def __call__(self, tfidf: sparse.csr_matrix, dense: np.ndarray) -> np.ndarray:
