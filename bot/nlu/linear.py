@@ -67,9 +67,10 @@ def fit_softmax(
         b = theta[d * k :].astype(np.float32)
         z = x @ w + b
         z -= z.max(axis=1, keepdims=True)
+        z_true = z[np.arange(n), yi]
         np.exp(z, out=z)
         total = z.sum(axis=1, keepdims=True)
-        logp_true = np.log(z[np.arange(n), yi] / total[:, 0])
+        logp_true = z_true - np.log(total[:, 0])
         z /= total
         z -= onehot  # dL/dz (times n)
         gw = (x.T @ z).astype(np.float64) / n + alpha * w
@@ -82,6 +83,11 @@ def fit_softmax(
     return coef, theta[d * k :].astype(np.float32), classes.astype(np.int64)
 
 
+def _dot(a: np.ndarray, b: np.ndarray) -> float:
+    """Inner product without BLAS: its threads only spin on vectors this small."""
+    return float(np.einsum("i,i->", a, b))
+
+
 def _lbfgs(fun: Objective, theta: np.ndarray, *, max_iter: int, tol: float) -> np.ndarray:
     """Minimise ``fun(theta) -> (loss, grad)``: L-BFGS (10 pairs), backtracking Armijo search."""
     loss, grad = fun(theta)
@@ -92,18 +98,18 @@ def _lbfgs(fun: Objective, theta: np.ndarray, *, max_iter: int, tol: float) -> n
         q = grad.copy()
         alphas = []
         for s, y, rho in reversed(pairs):
-            a = rho * float(s @ q)
+            a = rho * _dot(s, q)
             alphas.append(a)
             q -= a * y
         if pairs:
             s, y, _ = pairs[-1]
-            q *= float(s @ y) / float(y @ y)
+            q *= _dot(s, y) / _dot(y, y)
         for (s, y, rho), a in zip(pairs, reversed(alphas), strict=True):
-            q += (a - rho * float(y @ q)) * s
-        direction, slope = -q, -float(grad @ q)
+            q += (a - rho * _dot(y, q)) * s
+        direction, slope = -q, -_dot(grad, q)
         if slope >= 0:  # not a descent direction: start over from the gradient
             pairs.clear()
-            direction, slope = -grad, -float(grad @ grad)
+            direction, slope = -grad, -_dot(grad, grad)
         step = 1.0 if pairs else min(1.0, 1.0 / max(float(np.abs(grad).sum()), 1e-12))
         for _ in range(30):
             new = theta + step * direction
@@ -114,8 +120,8 @@ def _lbfgs(fun: Objective, theta: np.ndarray, *, max_iter: int, tol: float) -> n
         else:
             break  # no decrease along the direction: as good as it gets
         s, y = new - theta, new_grad - grad
-        if float(s @ y) > 1e-10:
-            pairs = [*pairs[-9:], (s, y, 1.0 / float(s @ y))]
+        if _dot(s, y) > 1e-10:
+            pairs = [*pairs[-9:], (s, y, 1.0 / _dot(s, y))]
         flat = loss - new_loss <= 64 * np.finfo(float).eps * max(abs(loss), abs(new_loss), 1.0)
         theta, loss, grad = new, new_loss, new_grad
         if flat:

@@ -1,6 +1,6 @@
 """Fused label scores: two linear models and two nearest-neighbour views.
 
-``score(label) = svm + 0.2·logreg + 0.5·knn_dense + 1.5·knn_sparse`` where
+``score(label) = svm + 0.4·logreg + 2·knn_dense + 1.5·knn_sparse`` where
 
 * ``svm``: a linear SVM (one-vs-rest) over the TF-IDF features, margin units;
 * ``logreg``: multinomial logistic regression over the sentence embeddings, logits;
@@ -31,8 +31,8 @@ _ABSENT_COSINE = -1.0
 class Weights:
     """Weights of the parts of the fused score, and the models' regularisation."""
 
-    logreg: float = 0.2
-    knn_dense: float = 0.5
+    logreg: float = 0.4
+    knn_dense: float = 2.0
     knn_sparse: float = 1.5
     svm_c: float = 1.0
     logreg_c: float = 30.0
