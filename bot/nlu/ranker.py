@@ -1,6 +1,7 @@
 """Fused label scores: two linear models and two nearest-neighbour views.
 
-``score(label) = svm + 0.4·logreg + 2·knn_dense + 1.5·knn_sparse`` where
+``score(label) = svm + 0.4·logreg + 2·knn_dense + 1.5·knn_sparse`` (with 15 and more
+examples per label; 0.2 and 0.5 with 3 or fewer, see :class:`Weights`) where
 
 * ``svm``: a linear SVM (one-vs-rest) over the TF-IDF features, margin units;
 * ``logreg``: multinomial logistic regression over the sentence embeddings, logits;
@@ -10,12 +11,13 @@
 The linear models carry the many-example intents, the neighbours the FAQ
 entries with a handful of ways of asking. The weights were chosen on dev
 data only (an 80/20 split of Banking77's training set, CLINC150's validation
-split, ko-question-pair's validation split); see ``docs/benchmarks.md``.
+split, ko-question-pair's validation split as an FAQ with one way of asking
+per entry); see ``docs/benchmarks.md``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy import sparse
@@ -29,13 +31,37 @@ _ABSENT_COSINE = -1.0
 
 @dataclass(frozen=True, slots=True)
 class Weights:
-    """Weights of the parts of the fused score, and the models' regularisation."""
+    """Weights of the parts of the fused score, and the models' regularisation.
+
+    ``logreg`` and ``knn_dense`` apply when labels have many examples (CLINC150,
+    Banking77, the example content's intents and FAQ entries: 15 and more per
+    label); with a handful per label (an FAQ written with 1–3 ways of asking)
+    the logistic regression has little to learn from and the ``*_few`` weights
+    apply; in between they are interpolated (:meth:`for_examples`).
+    """
 
     logreg: float = 0.4
     knn_dense: float = 2.0
     knn_sparse: float = 1.5
     svm_c: float = 1.0
     logreg_c: float = 30.0
+    logreg_few: float = 0.2
+    knn_dense_few: float = 0.5
+
+    def for_examples(self, per_label: float) -> Weights:
+        """The weights for a training set with this median number of examples per label."""
+        t = min(max((per_label - FEW) / (MANY - FEW), 0.0), 1.0)
+        return replace(
+            self,
+            logreg=self.logreg_few + t * (self.logreg - self.logreg_few),
+            knn_dense=self.knn_dense_few + t * (self.knn_dense - self.knn_dense_few),
+            logreg_few=self.logreg_few + t * (self.logreg - self.logreg_few),
+            knn_dense_few=self.knn_dense_few + t * (self.knn_dense - self.knn_dense_few),
+        )
+
+
+#: Examples per label at and below which the ``*_few`` weights apply, and from which the others do.
+FEW, MANY = 3, 15
 
 
 class _Linear:
