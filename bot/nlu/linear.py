@@ -110,7 +110,8 @@ def _lbfgs(fun: Objective, theta: np.ndarray, *, max_iter: int, tol: float) -> n
         if slope >= 0:  # not a descent direction: start over from the gradient
             pairs.clear()
             direction, slope = -grad, -_dot(grad, grad)
-        step = 1.0 if pairs else min(1.0, 1.0 / max(float(np.abs(grad).sum()), 1e-12))
+        # first step (or after a restart): unit length, as L-BFGS-B takes it
+        step = 1.0 if pairs else 1.0 / max(float(np.sqrt(_dot(direction, direction))), 1e-12)
         for _ in range(30):
             new = theta + step * direction
             new_loss, new_grad = fun(new)
@@ -122,7 +123,9 @@ def _lbfgs(fun: Objective, theta: np.ndarray, *, max_iter: int, tol: float) -> n
         s, y = new - theta, new_grad - grad
         if _dot(s, y) > 1e-10:
             pairs = [*pairs[-9:], (s, y, 1.0 / _dot(s, y))]
-        flat = loss - new_loss <= 64 * np.finfo(float).eps * max(abs(loss), abs(new_loss), 1.0)
+        flat = len(pairs) > 1 and loss - new_loss <= 64 * np.finfo(float).eps * max(
+            abs(loss), abs(new_loss), 1.0
+        )
         theta, loss, grad = new, new_loss, new_grad
         if flat:
             break
