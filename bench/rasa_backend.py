@@ -84,10 +84,10 @@ async def _run(task: Task, project: Path, venv: Path, epochs: int) -> Result:
     try:
         threshold = in_at_t = recall = None
         if task.val:
-            val_ranked, _ = await parse_all(nlu, task.val, f"{task.name} val (rasa)")
+            val_ranked, _, _ = await parse_all(nlu, task.val, f"{task.name} val (rasa)")
             threshold = choose_threshold(task.val, val_ranked)
         await parse_all(nlu, task.test[:50], "warm-up")
-        ranked, latency = await parse_all(nlu, task.test, f"{task.name} test (rasa)")
+        ranked, latency, _ = await parse_all(nlu, task.test, f"{task.name} test (rasa)")
         rss, peak = _memory_mb(server.pid)
     finally:
         await client.close()
@@ -100,8 +100,9 @@ async def _run(task: Task, project: Path, venv: Path, epochs: int) -> Result:
         recall = float((tops[~ins] < threshold).mean())
     ms = np.array(latency) * 1000
     return Result(
-        f"{task.name} · rasa", len(task.train), len(task.test), accuracy, train_s, load_s,
-        float(np.percentile(ms, 50)), float(np.percentile(ms, 99)), rss, float("nan"), peak,
+        f"{task.name} · rasa", len(task.train), len(task.test), accuracy, train_s, float("nan"),
+        load_s, float(np.percentile(ms, 50)), float(np.percentile(ms, 99)), float("nan"), rss,
+        float("nan"), peak,
         threshold, in_at_t, recall,
     )  # fmt: skip
 

