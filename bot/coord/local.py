@@ -46,6 +46,11 @@ class LocalCoordinator:
     async def settle(self, event: str) -> None:
         self._mark(event, time.monotonic() + self._remember)
 
+    async def release(self, event: str) -> None:
+        until = self._until.get(event)
+        if until is not None and until <= time.monotonic() + self._claim:
+            del self._until[event]  # a claim, not a settled event
+
     def _mark(self, event: str, until: float) -> None:
         self._until[event] = until
         self._until.move_to_end(event)
