@@ -320,16 +320,17 @@ class TelegramChannel:
         bot = context.bot
         inbound = callback_to_inbound(update, payloads=self.payloads)
         target = target_of(update)
-        jobs: list[Awaitable[None]] = [self._answer(query)]
+        jobs: list[Awaitable[None]] = []
         if inbound is not None and target is not None and self._first_press(query):
             try:
-                kept = await self.keep(inbound, target, update)
+                kept = await self.keep(inbound, target, update)  # before anything is shown
             except StoreError:
                 self._forget_press(query)
                 raise
             jobs.append(self._mark_chosen(bot, query))
             if kept:
                 jobs.append(self.serve(bot, inbound, target))
+        jobs.append(self._answer(query))
         for outcome in await asyncio.gather(*jobs, return_exceptions=True):
             if isinstance(outcome, Exception):
                 log.error("telegram: a button press failed", exc_info=outcome)
