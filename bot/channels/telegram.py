@@ -116,6 +116,10 @@ Context: TypeAlias = ContextTypes.DEFAULT_TYPE
 T = TypeVar("T")
 
 
+class NotKeptYet(FrontdeskError):
+    """Another worker took the update and has not kept it yet (Telegram should ask again)."""
+
+
 # --- retries ---------------------------------------------------------------------------
 
 
@@ -159,8 +163,13 @@ def _guarded(handler: Handler) -> Handler:
     async def guarded(self: TelegramChannel, update: Update, context: Context) -> None:
         once = f"telegram:{update.update_id}"
         if not await self.coord.claim(once):
-            log.info("telegram: update %s delivered again; already taken", update.update_id)
-            self._kept(update)
+            if self._waiting.get(id(update)) is not None and not await self.coord.settled(once):
+                # taken by a worker that has not kept it yet, or died first: ask again later
+                log.info("telegram: update %s is being taken elsewhere", update.update_id)
+                self._kept(update, NotKeptYet(f"update {update.update_id} is not kept yet"))
+            else:
+                log.info("telegram: update %s delivered again; already taken", update.update_id)
+                self._kept(update)
             return
         self._busy += 1
         self._idle.clear()
@@ -352,6 +361,7 @@ class TelegramChannel:
         a re-delivery. Raises :class:`StoreError` when the database is down."""
         once = f"telegram:{update.update_id}"
         accepted = await self.turns.accept(once, inbound, _route(target))
+        await self.coord.settle(once)  # from now on the inbox has it, whatever happens here
         self._kept(update)
         return accepted
 

@@ -89,6 +89,6 @@ class WebhookServer:
             try:
                 await self.submit(update)
             except Exception as exc:
-                log.error("telegram webhook: update %s not kept: %s", update.update_id, exc)
+                log.warning("telegram webhook: update %s not kept: %s", update.update_id, exc)
                 return web.Response(status=HTTPStatus.INTERNAL_SERVER_ERROR)
         return web.Response(status=HTTPStatus.OK)

@@ -130,6 +130,13 @@ class RedisCoordinator:
         except RedisError as exc:
             log.warning("could not mark event %s served: %s", event, exc)
 
+    async def settled(self, event: str) -> bool:
+        try:
+            return bool(await self.client.get(f"{self.prefix}event:{event}") == b"served")
+        except RedisError as exc:
+            log.warning("could not ask whether event %s was served: %s", event, exc)
+            return True  # as when claiming: better answered twice than not at all
+
     async def release(self, event: str) -> None:
         name = f"{self.prefix}event:{event}"
         try:
