@@ -163,7 +163,7 @@ def _guarded(handler: Handler) -> Handler:
     async def guarded(self: TelegramChannel, update: Update, context: Context) -> None:
         once = f"telegram:{update.update_id}"
         if not await self.coord.claim(once):
-            if self._waiting.get(id(update)) is not None and not await self.coord.settled(once):
+            if self._waits(update) and not await self.coord.settled(once):
                 # taken by a worker that has not kept it yet, or died first: ask again later
                 log.info("telegram: update %s is being taken elsewhere", update.update_id)
                 self._kept(update, NotKeptYet(f"update {update.update_id} is not kept yet"))
@@ -176,21 +176,25 @@ def _guarded(handler: Handler) -> Handler:
         refused = False
         try:
             await handler(self, update, context)
-        except Exception as exc:
-            if isinstance(exc, StoreError) and self._kept(update, exc):
-                refused = True
+        except StoreError as exc:
+            # not kept (else it is settled already and this changes nothing): a repeat
+            # must find the update free; a waiting webhook answers 500 to ask for it
+            refused = True
+            await self.coord.release(once)
+            if self._waits(update):
                 log.warning("telegram: update %s not kept, Telegram will deliver it again: %s",
                             update.update_id, exc)  # fmt: skip
+                self._kept(update, exc)
             else:
                 log.exception(
                     "telegram: %s failed for update %s", handler.__name__, update.update_id
                 )
+        except Exception:
+            log.exception("telegram: %s failed for update %s", handler.__name__, update.update_id)
         finally:
-            self._kept(update)
-            if refused:
-                await self.coord.release(once)
-            else:
+            if not refused:
                 await self.coord.settle(once)
+                self._kept(update)
             self._busy -= 1
             if not self._busy:
                 self._idle.set()
@@ -260,17 +264,20 @@ class TelegramChannel:
 
         return submit
 
-    def _kept(self, update: Update, error: Exception | None = None) -> bool:
-        """Tell the webhook waiting for ``update`` (if any) that it is kept, or with ``error``
-        that it could not be; whether a webhook was still waiting."""
+    def _waits(self, update: Update) -> bool:
+        """Whether a webhook request still waits for ``update`` to be kept."""
         waiting = self._waiting.get(id(update))
-        if waiting is None or waiting.done():
-            return False
-        if error is None:
-            waiting.set_result(None)
-        else:
-            waiting.set_exception(error)
-        return True
+        return waiting is not None and not waiting.done()
+
+    def _kept(self, update: Update, error: Exception | None = None) -> None:
+        """Tell the webhook waiting for ``update`` (if any) that it is kept, or with ``error``
+        that it could not be (Telegram is answered 500 and delivers it again)."""
+        if self._waits(update):
+            waiting = self._waiting[id(update)]
+            if error is None:
+                waiting.set_result(None)
+            else:
+                waiting.set_exception(error)
 
     async def _handled(self, update: Update, context: Context) -> None:
         self._kept(update)

@@ -141,6 +141,11 @@ async def test_the_200_does_not_wait_for_the_turn(tg: FakeTelegram, postgres_url
         await asyncio.sleep(0.3)
         assert len(tg.sent(mina)) == 1
         assert await inbox(postgres_url) == [("telegram:502", "done")]
+        # an update no handler takes (a post in a channel the bot is in) is answered at once
+        news = {"id": -1001, "type": "channel", "title": "News"}
+        post = {"update_id": 503, "channel_post": tg.message(mina, "New books!", chat=news)}
+        async with asyncio.timeout(3):
+            assert await tg.post_webhook(post, url=url) == 200
 
 
 async def test_a_database_that_is_down_answers_500_and_the_redelivery_is_answered_once(
