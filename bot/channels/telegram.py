@@ -192,8 +192,10 @@ def _guarded(handler: Handler) -> Handler:
         except Exception:
             log.exception("telegram: %s failed for update %s", handler.__name__, update.update_id)
         finally:
-            if not refused:
+            if not refused and update.update_id not in self._settled:
                 await self.coord.settle(once)
+            self._settled.discard(update.update_id)
+            if not refused:
                 self._kept(update)
             self._busy -= 1
             if not self._busy:
@@ -218,6 +220,8 @@ class TelegramChannel:
         self._pressed: OrderedDict[tuple[int, int], None] = OrderedDict()
         #: The webhook's requests waiting for their update to be kept, by ``id(update)``.
         self._waiting: dict[int, asyncio.Future[None]] = {}
+        #: Updates being handled that are settled already (kept in the inbox).
+        self._settled: set[int] = set()
         self._busy = 0
         self._idle = asyncio.Event()
         self._idle.set()
@@ -369,6 +373,7 @@ class TelegramChannel:
         once = f"telegram:{update.update_id}"
         accepted = await self.turns.accept(once, inbound, _route(target))
         await self.coord.settle(once)  # from now on the inbox has it, whatever happens here
+        self._settled.add(update.update_id)
         self._kept(update)
         return accepted
 
