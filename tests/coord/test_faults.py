@@ -318,7 +318,7 @@ async def test_a_worker_killed_mid_load_loses_nothing_and_doubles_nothing(
         for n in range(customers):
             assert recorded[f"slack:D{n}"]["in"] == rounds, n  # every turn, exactly once
             assert len(_to(fake, f"D{n}")) == recorded[f"slack:D{n}"]["out"], n
-        assert any(f"worker {pids[0]} died (-9)" in line for line in seen)
+        await _reported(seen, f"worker {pids[0]} died (-9)")
     finally:
         if proc.returncode is None:
             proc.send_signal(signal.SIGTERM)
@@ -327,6 +327,15 @@ async def test_a_worker_killed_mid_load_loses_nothing_and_doubles_nothing(
     log = "".join(seen)
     assert code == 0, log
     assert "Traceback" not in log, log
+
+
+async def _reported(seen: list[str], text: str, within: float = 10.0) -> None:
+    """Wait for the supervisor to log ``text`` (its stderr is read as it comes)."""
+    for _ in range(int(within * 10)):
+        if any(text in line for line in seen):
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"the supervisor never said {text!r}:\n{''.join(seen)}")
 
 
 async def test_a_telegram_webhook_worker_killed_mid_load_loses_nothing_and_doubles_nothing(
@@ -412,7 +421,7 @@ async def test_a_telegram_webhook_worker_killed_mid_load_loses_nothing_and_doubl
                 counts = recorded[f"telegram:{person['id']}"]
                 assert counts["in"] == rounds, n  # every turn, exactly once
                 assert len(tg.sent(person)) == counts["out"], n
-            assert any(f"worker {pids[0]} died (-9)" in line for line in seen)
+            await _reported(seen, f"worker {pids[0]} died (-9)")
         finally:
             if proc.returncode is None:
                 proc.send_signal(signal.SIGTERM)
