@@ -348,20 +348,21 @@ async def _upsert_customer(
         "created_at": now,
         "last_seen_at": now,
     }
-    c = t.customers.c
-
-    def update(new: Any) -> dict[str, Any]:
-        return {
-            "last_seen_at": new.last_seen_at,
-            "name": sa.func.coalesce(new.name, c.name),
-            "handle": sa.func.coalesce(new.handle, c.handle),
-        }
-
     stmt = upsert(
-        conn.dialect.name, t.customers, values, keys=("platform", "user_id"), update=update
+        conn.dialect.name, t.customers, values, keys=("platform", "user_id"), update=_refresh
     )
     row = (await conn.execute(stmt.returning(*t.customers.c))).one()
     return _to_customer(row)
+
+
+def _refresh(new: Any) -> dict[str, Any]:
+    """A known customer's row: seen now, name and handle kept when none came."""
+    c = t.customers.c
+    return {
+        "last_seen_at": new.last_seen_at,
+        "name": sa.func.coalesce(new.name, c.name),
+        "handle": sa.func.coalesce(new.handle, c.handle),
+    }
 
 
 def _to_customer(row: Any) -> Customer:
