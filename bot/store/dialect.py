@@ -27,7 +27,12 @@ def engine_options(url: sa.URL) -> dict[str, Any]:
     on a fresh one — the ping would cost a round trip per transaction.
     """
     if url.get_backend_name() == "sqlite":
-        return {"pool_reset_on_return": None}
+        from bot.store import inline
+
+        return {
+            "pool_reset_on_return": None,
+            "connect_args": {"async_creator_fn": inline.connect},
+        }
     return {
         "pool_reset_on_return": None,
         "pool_size": POOL_SIZE,
