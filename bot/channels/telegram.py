@@ -9,7 +9,10 @@ dead letter when they keep failing); other calls through
 :func:`~bot.channels.retry.send_with_retry`. No handler
 ever raises (failures are logged with their traceback). With many workers behind
 one webhook, the coordinator (:mod:`bot.coord`) serves each ``update_id`` once
-and the turns of one chat one at a time. See ``docs/telegram.md``.
+and the turns of one chat one at a time. Behind the webhook, Telegram is answered
+200 only once the customer's message is kept in the inbox (500 when it cannot be:
+Telegram delivers it again), so a worker killed mid-turn loses nothing. See
+``docs/telegram.md``.
 """
 
 from __future__ import annotations
@@ -55,6 +58,7 @@ from telegram.ext import (
     CommandHandler,
     ContextTypes,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 from telegram.warnings import PTBDeprecationWarning
@@ -80,7 +84,7 @@ from bot.channels.telegram_render import (
 )
 from bot.channels.telegram_webhook import WebhookServer
 from bot.config import Settings
-from bot.errors import ConfigError, FrontdeskError
+from bot.errors import ConfigError, FrontdeskError, StoreError
 from bot.models import Action, ConversationKey, Inbound, Reply
 from bot.policy import FAQ_PREFIX
 
@@ -100,6 +104,9 @@ TYPING_SETTLE = 1.0
 POLL_TIMEOUT = 30.0
 #: On shutdown, how long turns in progress may take to finish, in seconds.
 DRAIN_TIMEOUT = 10.0
+#: How long the webhook waits for an update to be kept before answering 500 (Telegram then
+#: delivers it again; the inbox drops the repeat if it was kept meanwhile), in seconds.
+KEEP_TIMEOUT = 20.0
 #: Keyboards remembered as answered (one press per keyboard).
 PRESSED_MEMORY = 10_000
 TOKEN_FORMAT = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
@@ -108,6 +115,10 @@ SECRET_FORMAT = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 TelegramApp: TypeAlias = Application[Any, Any, Any, Any, Any, Any]
 Context: TypeAlias = ContextTypes.DEFAULT_TYPE
 T = TypeVar("T")
+
+
+class NotKeptYet(FrontdeskError):
+    """Another worker took the update and has not kept it yet (Telegram should ask again)."""
 
 
 # --- retries ---------------------------------------------------------------------------
@@ -145,22 +156,48 @@ Handler: TypeAlias = Callable[["TelegramChannel", Update, Context], Coroutine[An
 
 
 def _guarded(handler: Handler) -> Handler:
-    """One customer's failure never escapes: it is logged with its traceback."""
+    """One customer's failure never escapes: it is logged with its traceback. An update
+    that could not be kept (the database is down) is refused to a waiting webhook
+    (Telegram delivers it again) and its claim given up, so that the repeat is served."""
 
     @wraps(handler)
     async def guarded(self: TelegramChannel, update: Update, context: Context) -> None:
         once = f"telegram:{update.update_id}"
         if not await self.coord.claim(once):
-            log.info("telegram: update %s delivered again; already taken", update.update_id)
+            if self._waits(update) and not await self.coord.settled(once):
+                # taken by a worker that has not kept it yet, or died first: ask again later
+                log.info("telegram: update %s is being taken elsewhere", update.update_id)
+                self._kept(update, NotKeptYet(f"update {update.update_id} is not kept yet"))
+            else:
+                log.info("telegram: update %s delivered again; already taken", update.update_id)
+                self._kept(update)
             return
         self._busy += 1
         self._idle.clear()
+        refused = False
         try:
             await handler(self, update, context)
+        except StoreError as exc:
+            # not kept (else it is settled already and this changes nothing): a repeat
+            # must find the update free; a waiting webhook answers 500 to ask for it
+            refused = True
+            await self.coord.release(once)
+            if self._waits(update):
+                log.warning("telegram: update %s not kept, Telegram will deliver it again: %s",
+                            update.update_id, exc)  # fmt: skip
+                self._kept(update, exc)
+            else:
+                log.exception(
+                    "telegram: %s failed for update %s", handler.__name__, update.update_id
+                )
         except Exception:
             log.exception("telegram: %s failed for update %s", handler.__name__, update.update_id)
         finally:
-            await self.coord.settle(once)
+            if not refused and update.update_id not in self._settled:
+                await self.coord.settle(once)
+            self._settled.discard(update.update_id)
+            if not refused:
+                self._kept(update)
             self._busy -= 1
             if not self._busy:
                 self._idle.set()
@@ -182,6 +219,10 @@ class TelegramChannel:
         self.coord = app.coord
         self.turns = app.turns
         self._pressed: OrderedDict[tuple[int, int], None] = OrderedDict()
+        #: The webhook's requests waiting for their update to be kept, by ``id(update)``.
+        self._waiting: dict[int, asyncio.Future[None]] = {}
+        #: Updates being handled that are settled already (kept in the inbox).
+        self._settled: set[int] = set()
         self._busy = 0
         self._idle = asyncio.Event()
         self._idle.set()
@@ -204,7 +245,47 @@ class TelegramChannel:
         application.add_handler(CommandHandler("help", self.on_help, filters=only_new))
         application.add_handler(MessageHandler(filters.UpdateType.MESSAGES, self.on_message))
         application.add_handler(CallbackQueryHandler(self.on_callback))
+        # after the handler above (or none) is done: a waiting webhook may answer now
+        application.add_handler(TypeHandler(Update, self._handled), group=1)
         application.add_error_handler(self.on_error)
+
+    # the webhook's answer ---------------------------------------------------
+
+    def submitter(
+        self, queue: asyncio.Queue[object]
+    ) -> Callable[[Update], Coroutine[Any, Any, None]]:
+        """For the webhook: put an update on PTB's ``queue`` and return once the customer's
+        message is kept in the inbox (or once the update is handled, when it is no turn);
+        raise when it could not be kept, or not within ``KEEP_TIMEOUT``."""
+
+        async def submit(update: Update) -> None:
+            kept: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            self._waiting[id(update)] = kept
+            try:
+                await queue.put(update)
+                await asyncio.wait_for(kept, KEEP_TIMEOUT)
+            finally:
+                self._waiting.pop(id(update), None)
+
+        return submit
+
+    def _waits(self, update: Update) -> bool:
+        """Whether a webhook request still waits for ``update`` to be kept."""
+        waiting = self._waiting.get(id(update))
+        return waiting is not None and not waiting.done()
+
+    def _kept(self, update: Update, error: Exception | None = None) -> None:
+        """Tell the webhook waiting for ``update`` (if any) that it is kept, or with ``error``
+        that it could not be (Telegram is answered 500 and delivers it again)."""
+        if self._waits(update):
+            waiting = self._waiting[id(update)]
+            if error is None:
+                waiting.set_result(None)
+            else:
+                waiting.set_exception(error)
+
+    async def _handled(self, update: Update, context: Context) -> None:
+        self._kept(update)
 
     # handlers ---------------------------------------------------------------
 
@@ -216,7 +297,7 @@ class TelegramChannel:
         inbound = to_inbound(update, context.bot.username)
         target = target_of(update)
         if inbound is not None and target is not None:
-            await self.turn(context.bot, inbound, target, update.update_id)
+            await self.turn(context.bot, inbound, target, update)
 
     @_guarded
     async def on_start(self, update: Update, context: Context) -> None:
@@ -229,7 +310,7 @@ class TelegramChannel:
         lang = lang or await self._conversation_language(inbound) or self.languages[0]
         greeting = START_GREETINGS.get(lang, START_GREETINGS["en"])
         greet = replace(inbound, text=greeting, kind="command")
-        await self.turn(context.bot, greet, target, update.update_id)
+        await self.turn(context.bot, greet, target, update)
 
     @_guarded
     async def on_help(self, update: Update, context: Context) -> None:
@@ -260,10 +341,17 @@ class TelegramChannel:
         bot = context.bot
         inbound = callback_to_inbound(update, payloads=self.payloads)
         target = target_of(update)
-        jobs: list[Awaitable[None]] = [self._answer(query)]
+        jobs: list[Awaitable[None]] = []
         if inbound is not None and target is not None and self._first_press(query):
-            turn = self.turn(bot, inbound, target, update.update_id)
-            jobs += [self._mark_chosen(bot, query), turn]
+            try:
+                kept = await self.keep(inbound, target, update)  # before anything is shown
+            except StoreError:
+                self._forget_press(query)
+                raise
+            jobs.append(self._mark_chosen(bot, query))
+            if kept:
+                jobs.append(self.serve(bot, inbound, target))
+        jobs.append(self._answer(query))
         for outcome in await asyncio.gather(*jobs, return_exceptions=True):
             if isinstance(outcome, Exception):
                 log.error("telegram: a button press failed", exc_info=outcome)
@@ -275,10 +363,23 @@ class TelegramChannel:
 
     # a turn -----------------------------------------------------------------
 
-    async def turn(self, bot: Bot, inbound: Inbound, target: Target, update_id: int) -> None:
+    async def turn(self, bot: Bot, inbound: Inbound, target: Target, update: Update) -> None:
         """Keep the message, run the engine (showing "typing…"), send its replies in order."""
-        if not await self.turns.accept(f"telegram:{update_id}", inbound, _route(target)):
-            return
+        if await self.keep(inbound, target, update):
+            await self.serve(bot, inbound, target)
+
+    async def keep(self, inbound: Inbound, target: Target, update: Update) -> bool:
+        """Keep the message in the inbox (the webhook may then answer Telegram); False for
+        a re-delivery. Raises :class:`StoreError` when the database is down."""
+        once = f"telegram:{update.update_id}"
+        accepted = await self.turns.accept(once, inbound, _route(target))
+        await self.coord.settle(once)  # from now on the inbox has it, whatever happens here
+        self._settled.add(update.update_id)
+        self._kept(update)
+        return accepted
+
+    async def serve(self, bot: Bot, inbound: Inbound, target: Target) -> None:
+        """Run the conversation's waiting messages (showing "typing…") and send the replies."""
         async with self._typing(bot, target) as typed:
             await self.turns.serve(str(inbound.key), before_send=typed)
 
@@ -325,16 +426,21 @@ class TelegramChannel:
 
     def _first_press(self, query: CallbackQuery) -> bool:
         """Whether this is the first press on its keyboard (double taps are ignored)."""
-        shown = query.message
-        if not isinstance(shown, Message):
+        key = _keyboard(query)
+        if key is None:
             return True
-        key = (shown.chat.id, shown.message_id)
         if key in self._pressed:
             return False
         self._pressed[key] = None
         while len(self._pressed) > PRESSED_MEMORY:
             self._pressed.popitem(last=False)
         return True
+
+    def _forget_press(self, query: CallbackQuery) -> None:
+        """The press was not kept: its re-delivery counts as the first press."""
+        key = _keyboard(query)
+        if key is not None:
+            self._pressed.pop(key, None)
 
     async def _answer(self, query: CallbackQuery) -> None:
         """Stop the button's spinner (Telegram expects it for every press)."""
@@ -393,6 +499,12 @@ class TelegramChannel:
                 )
             except TelegramError:
                 log.warning("telegram: could not set the command menu for %s", lang)
+
+
+def _keyboard(query: CallbackQuery) -> tuple[int, int] | None:
+    """The message whose keyboard was pressed (None when Telegram no longer shows it)."""
+    shown = query.message
+    return (shown.chat.id, shown.message_id) if isinstance(shown, Message) else None
 
 
 def _route(target: Target) -> dict[str, Any]:
@@ -555,7 +667,7 @@ async def _run(
         assert secret  # serve_telegram refuses a webhook without one
         server = WebhookServer(
             application.bot,
-            application.update_queue,
+            channel.submitter(application.update_queue),
             path=urlsplit(webhook_url).path,
             secret=secret,
         )

@@ -2,10 +2,13 @@
 
 python-telegram-bot's own webhook server compares ``X-Telegram-Bot-Api-Secret-Token``
 with ``!=``, which leaks how much of a guess was right through timing; this
-small aiohttp server compares with :func:`hmac.compare_digest` instead and puts
-each update on the ``Application``'s update queue, the documented way to feed
-PTB from a custom webhook. A request without the right secret gets 403 and is
-never read as an update; a body that is not an update gets 400.
+small aiohttp server compares with :func:`hmac.compare_digest` instead and hands
+each update to ``submit`` (the channel puts it on the ``Application``'s update
+queue, the documented way to feed PTB from a custom webhook, and returns once the
+customer's message is kept in the inbox). A request without the right secret gets
+403 and is never read as an update; a body that is not an update gets 400; an
+update that could not be kept (``submit`` raised, e.g. the database is down) gets
+500, and Telegram delivers it again.
 """
 
 from __future__ import annotations
@@ -14,8 +17,8 @@ import hmac
 import json
 import logging
 import socket
+from collections.abc import Awaitable, Callable
 from http import HTTPStatus
-from typing import Any
 
 from aiohttp import web
 from telegram import Bot, Update
@@ -33,12 +36,19 @@ def secret_ok(given: str | None, expected: str) -> bool:
 
 
 class WebhookServer:
-    """Receives Telegram's POSTs at one path and queues the updates for PTB."""
+    """Receives Telegram's POSTs at one path and answers 200 once ``submit`` returns."""
 
-    def __init__(self, bot: Bot, queue: Any, *, path: str, secret: str) -> None:
+    def __init__(
+        self,
+        bot: Bot,
+        submit: Callable[[Update], Awaitable[object]],
+        *,
+        path: str,
+        secret: str,
+    ) -> None:
         if not secret:
             raise ValueError("a webhook needs a secret")
-        self.bot, self.queue, self.secret = bot, queue, secret
+        self.bot, self.submit, self.secret = bot, submit, secret
         self.path = "/" + path.strip("/")
         self._runner: web.AppRunner | None = None
 
@@ -76,5 +86,9 @@ class WebhookServer:
             log.warning("telegram webhook: a body that is not an update was refused")
             return web.Response(status=HTTPStatus.BAD_REQUEST)
         if update is not None:
-            await self.queue.put(update)
+            try:
+                await self.submit(update)
+            except Exception as exc:
+                log.warning("telegram webhook: update %s not kept: %s", update.update_id, exc)
+                return web.Response(status=HTTPStatus.INTERNAL_SERVER_ERROR)
         return web.Response(status=HTTPStatus.OK)

@@ -41,6 +41,15 @@ class Coordinator(Protocol):
         """Event ``event`` was served: remember it for long (repeats are dropped)."""
         ...
 
+    async def settled(self, event: str) -> bool:
+        """Whether ``event`` was served (not merely claimed by a worker, alive or dead)."""
+        ...
+
+    async def release(self, event: str) -> None:
+        """Give up the claim on ``event`` (nothing was kept): its re-delivery is served at
+        once. An event already settled stays settled."""
+        ...
+
     async def close(self) -> None:
         """Release connections."""
         ...

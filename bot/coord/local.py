@@ -28,7 +28,8 @@ class LocalCoordinator:
         self._locks = KeyedLocks()
         self._size = size
         self._claim, self._remember = claim_seconds, remember_seconds
-        self._until: OrderedDict[str, float] = OrderedDict()
+        #: event → (until when it is remembered, whether it was served)
+        self._until: OrderedDict[str, tuple[float, bool]] = OrderedDict()
 
     @asynccontextmanager
     async def hold(self, key: str) -> AsyncIterator[None]:
@@ -37,17 +38,25 @@ class LocalCoordinator:
 
     async def claim(self, event: str) -> bool:
         now = time.monotonic()
-        until = self._until.get(event)
-        if until is not None and until > now:
+        until, _ = self._until.get(event, (0.0, False))
+        if until > now:
             return False
-        self._mark(event, now + self._claim)
+        self._mark(event, now + self._claim, served=False)
         return True
 
     async def settle(self, event: str) -> None:
-        self._mark(event, time.monotonic() + self._remember)
+        self._mark(event, time.monotonic() + self._remember, served=True)
 
-    def _mark(self, event: str, until: float) -> None:
-        self._until[event] = until
+    async def settled(self, event: str) -> bool:
+        until, served = self._until.get(event, (0.0, False))
+        return served and until > time.monotonic()
+
+    async def release(self, event: str) -> None:
+        if event in self._until and not self._until[event][1]:
+            del self._until[event]  # a claim, not a served event
+
+    def _mark(self, event: str, until: float, *, served: bool) -> None:
+        self._until[event] = (until, served)
         self._until.move_to_end(event)
         while len(self._until) > self._size:
             self._until.popitem(last=False)

@@ -30,6 +30,11 @@ log = logging.getLogger(__name__)
 
 #: How long a conversation's lock outlives a worker that died holding it, in seconds.
 LEASE_SECONDS = 10.0
+#: Delete an event's key only while it is a claim (a settled event stays remembered).
+_RELEASE = """
+if redis.call('get', KEYS[1]) == 'claimed' then return redis.call('del', KEYS[1]) end
+return 0
+"""
 #: How often a waiting worker asks Redis again for a busy conversation, in seconds.
 POLL_SECONDS = 0.005
 
@@ -124,6 +129,20 @@ class RedisCoordinator:
             await self.client.set(name, b"served", px=_ms(self._remember))
         except RedisError as exc:
             log.warning("could not mark event %s served: %s", event, exc)
+
+    async def settled(self, event: str) -> bool:
+        try:
+            return bool(await self.client.get(f"{self.prefix}event:{event}") == b"served")
+        except RedisError as exc:
+            log.warning("could not ask whether event %s was served: %s", event, exc)
+            return True  # as when claiming: better answered twice than not at all
+
+    async def release(self, event: str) -> None:
+        name = f"{self.prefix}event:{event}"
+        try:
+            await self.client.eval(_RELEASE, 1, name)
+        except RedisError as exc:
+            log.warning("could not give up the claim on event %s: %s", event, exc)
 
     async def close(self) -> None:
         await self.client.aclose()

@@ -155,7 +155,7 @@ class Turns:
             log.info("event %s delivered again; already kept", event)
             self.stats["duplicate"] += 1
             return False
-        except SQLAlchemyError as exc:
+        except (SQLAlchemyError, OSError) as exc:  # OSError: the server is not there at all
             raise StoreError(str(exc)) from exc
         return True
 

@@ -147,3 +147,30 @@ async def test_an_unreachable_redis_is_a_clear_error_at_start() -> None:
 
 async def test_no_url_means_one_process() -> None:
     assert isinstance(await open_coordinator(""), LocalCoordinator)
+
+
+async def test_a_released_claim_is_served_again_but_a_settled_event_is_not() -> None:
+    coord = LocalCoordinator()
+    assert await coord.claim("telegram:7")
+    assert not await coord.settled("telegram:7")  # taken, not served (yet)
+    await coord.release("telegram:7")  # nothing was kept: the re-delivery must be served
+    assert await coord.claim("telegram:7")
+    await coord.settle("telegram:7")
+    await coord.release("telegram:7")
+    assert await coord.settled("telegram:7")
+    assert not await coord.claim("telegram:7")
+
+
+@pytest.mark.slow
+async def test_workers_sharing_redis_release_claims_but_never_settled_events(
+    redis_workers: Workers,
+) -> None:
+    one, other = await redis_workers(), await redis_workers()
+    assert await one.claim("telegram:8")
+    assert not await other.settled("telegram:8")
+    await one.release("telegram:8")
+    assert await other.claim("telegram:8")
+    await other.settle("telegram:8")
+    await one.release("telegram:8")
+    assert await one.settled("telegram:8")
+    assert not await one.claim("telegram:8")

@@ -3,7 +3,8 @@ stand-in, a real PostgreSQL and a real Redis shared by several workers.
 
 - the same event delivered to three workers is answered once;
 - a worker killed with SIGKILL in the middle of a load loses nothing and doubles
-  nothing (``frontdesk run --workers 3``, real processes);
+  nothing (``frontdesk run --workers 3``, real processes), behind Slack's Events
+  API and behind Telegram's webhook;
 - a storm of 429s: every reply is delivered, in order.
 """
 
@@ -326,3 +327,97 @@ async def test_a_worker_killed_mid_load_loses_nothing_and_doubles_nothing(
     log = "".join(seen)
     assert code == 0, log
     assert "Traceback" not in log, log
+
+
+async def test_a_telegram_webhook_worker_killed_mid_load_loses_nothing_and_doubles_nothing(
+    postgres_url: str, redis_url: str
+) -> None:
+    from tests.e2e.telegram_api import FakeTelegram
+
+    port = free_port()
+    webhook = f"http://127.0.0.1:{port}/telegram"
+    async with FakeTelegram() as tg:
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("FRONTDESK_", "SLACK_", "TELEGRAM_"))
+        }
+        for var in PROXY_VARS:
+            env.pop(var, None)
+            env.pop(var.lower(), None)
+        env |= {
+            "FRONTDESK_DATABASE_URL": postgres_url,
+            "FRONTDESK_REDIS_URL": redis_url,
+            "TELEGRAM_BOT_TOKEN": tg.token,
+            "TELEGRAM_WEBHOOK_SECRET": "fault-test-secret",
+            "TELEGRAM_API_BASE_URL": tg.base_url,
+        }
+        args = ["-m", "bot", "run", "telegram", "--webhook", webhook, "--port", str(port)]
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, *args, "--workers", "3", env=env, stderr=asyncio.subprocess.PIPE
+        )
+        assert proc.stderr is not None
+        seen: list[str] = []
+        try:
+            async with asyncio.timeout(180):  # the supervisor trains the model once
+                found = await _read_until(proc.stderr, r"3 workers \(pids ([\d, ]+)\)", seen)
+                for _ in range(3):
+                    await _read_until(proc.stderr, r"Telegram: @\S+ answering by webhook", seen)
+            pids = [int(p) for p in found.group(1).split(", ")]
+
+            async def keep_reading(stream: asyncio.StreamReader) -> None:
+                while line := await stream.readline():
+                    seen.append(line.decode(errors="replace"))
+
+            reader = asyncio.create_task(keep_reading(proc.stderr))
+            people = [tg.user(f"Customer{n}") for n in range(12)]
+            rounds = 4
+            sent = 0
+            killed = asyncio.Event()
+            update_ids = itertools.count(5000)
+
+            async def customer(n: int) -> None:
+                nonlocal sent
+                for r in range(rounds):
+                    text = QUESTIONS[(n + r) % 4]
+                    update = {"update_id": next(update_ids), "message": tg.message(people[n], text)}
+                    # as Telegram does: the same update again, until a 200 (an update the
+                    # killed worker took but had not kept is refused until its claim lapses)
+                    for _ in range(200):
+                        try:
+                            if await tg.post_webhook(update) == 200:
+                                break
+                        except aiohttp.ClientError:
+                            pass
+                        await asyncio.sleep(0.3)
+                    else:
+                        raise AssertionError(f"no worker took the update of customer {n}")
+                    sent += 1
+                    if sent == len(people) * rounds // 3 and not killed.is_set():
+                        killed.set()
+                        os.kill(pids[0], signal.SIGKILL)  # in the middle of the load
+                    await asyncio.sleep(0.05)
+
+            await asyncio.gather(*(customer(n) for n in range(len(people))))
+            assert killed.is_set()
+            try:
+                await _settled(postgres_url, within=60)
+            except TimeoutError:
+                proc.send_signal(signal.SIGTERM)
+                await asyncio.wait_for(reader, 30)
+                raise AssertionError(await _left(postgres_url) + "".join(seen)) from None
+            await asyncio.sleep(0.5)
+            recorded = await _recorded(postgres_url)
+            for n, person in enumerate(people):
+                counts = recorded[f"telegram:{person['id']}"]
+                assert counts["in"] == rounds, n  # every turn, exactly once
+                assert len(tg.sent(person)) == counts["out"], n
+            assert any(f"worker {pids[0]} died (-9)" in line for line in seen)
+        finally:
+            if proc.returncode is None:
+                proc.send_signal(signal.SIGTERM)
+            async with asyncio.timeout(30):
+                code = await proc.wait()
+        log = "".join(seen)
+        assert code == 0, log
+        assert "Traceback" not in log, log

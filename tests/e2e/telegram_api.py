@@ -514,6 +514,12 @@ class FakeTelegram:
         self, person: Mapping[str, Any], message: Mapping[str, Any], data: str
     ) -> dict[str, Any]:
         """``person`` presses the button with ``callback_data`` ``data`` under ``message``."""
+        return await self.deliver({"callback_query": self.callback_query(person, message, data)})
+
+    def callback_query(
+        self, person: Mapping[str, Any], message: Mapping[str, Any], data: str
+    ) -> dict[str, Any]:
+        """The ``CallbackQuery`` of that press, not delivered yet."""
         current = self.messages[(message["chat"]["id"], message["message_id"])]
         shown = {k: v for k, v in current.items() if k not in ("html", "reply_to")}
         query_id = str(next(self._ids))
@@ -525,7 +531,7 @@ class FakeTelegram:
             "chat_instance": f"ci{shown['chat']['id']}",
             "data": data,
         }
-        return await self.deliver({"callback_query": query})
+        return query
 
     async def post_webhook(
         self,

@@ -161,7 +161,8 @@ async def test_a_press_from_outside_the_group_is_refused_privately(tmp_path: Pat
         assert d.app.desk is not None
         ticket = await d.app.desk.repository.get(1)
         assert ticket is not None and ticket.status == "queued"
-        assert len(tg.sent(jo)) == 2  # the handoff replies only: nothing reached Jo
+        await tg.wait_until(lambda: tg.sent(jo), 2, what="replies")  # sent from the outbox
+        assert len(tg.sent(jo)) == 2  # and only those: nothing reached Jo
         assert len(tg.sent(d.group)) == 1  # no refusal shown to the group
 
         sora = tg.user("Sora", username="Sora_K", id=503)  # on the list by @username

@@ -23,7 +23,7 @@ async def test_a_real_conversation_shows_up_in_the_report(
         chat = Chat(app, user="mina", name="Mina")
         await chat.say("hello")
         await chat.say("How long does delivery take?")
-        await chat.say("Do you ship to Canada?")  # close to two entries: a clarifying question
+        await chat.say("delivery or return?")  # close to two entries: a clarifying question
         await chat.say("zxqv plorth")  # nothing fits: fallback, and a ticket
         understood = [(m.intent, m.faq_id) for m in await chat.recorded() if m.direction == "in"]
         report = await collect(app.store.engine, Period(), encoder=encoder)

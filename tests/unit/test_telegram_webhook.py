@@ -43,13 +43,13 @@ def test_the_secret_must_match_exactly(given: str | None, ok: bool) -> None:
 def test_an_empty_expected_secret_matches_nothing() -> None:
     assert not secret_ok("", "") and not secret_ok("x", "")
     with pytest.raises(ValueError, match="needs a secret"):
-        WebhookServer(Bot("1:x"), asyncio.Queue(), path="/tg", secret="")
+        WebhookServer(Bot("1:x"), asyncio.Queue().put, path="/tg", secret="")
 
 
 @pytest.fixture
 async def served(unused_tcp_port: int) -> AsyncIterator[tuple[str, asyncio.Queue[object]]]:
     queue: asyncio.Queue[object] = asyncio.Queue()
-    server = WebhookServer(Bot("123:abc"), queue, path="/telegram", secret=SECRET)
+    server = WebhookServer(Bot("123:abc"), queue.put, path="/telegram", secret=SECRET)
     await server.start("127.0.0.1", unused_tcp_port)
     yield f"http://127.0.0.1:{unused_tcp_port}/telegram", queue
     await server.stop()
@@ -85,3 +85,17 @@ async def test_a_body_that_is_not_an_update_is_refused(
     url, queue = served
     assert await post(url, ["not", "an", "update"], {SECRET_HEADER: SECRET}) == 400
     assert queue.empty()
+
+
+@pytest.mark.slow
+async def test_an_update_that_could_not_be_kept_is_answered_500(unused_tcp_port: int) -> None:
+    async def refuse(update: Update) -> None:
+        raise OSError("the database is down")
+
+    server = WebhookServer(Bot("123:abc"), refuse, path="/telegram", secret=SECRET)
+    await server.start("127.0.0.1", unused_tcp_port)
+    try:
+        url = f"http://127.0.0.1:{unused_tcp_port}/telegram"
+        assert await post(url, UPDATE, {SECRET_HEADER: SECRET}) == 500
+    finally:
+        await server.stop()
