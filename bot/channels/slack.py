@@ -37,6 +37,7 @@ from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+import aiohttp
 from aiohttp import ClientError, web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
@@ -230,10 +231,18 @@ class SlackChannel:
     ) -> str:
         """Check the token, then connect (Socket Mode) or listen (HTTP, on ``http_port``
         or on ``sock``, a socket bound by the supervisor of many workers); returns where."""
-        await self._whoami()
-        if http_port is None and sock is None:
-            return await self._start_socket_mode()
-        return await self._start_http(host, http_port or 0, sock)
+        if self.client.session is None or self.client.session.closed:
+            # one session for every Web API call: without it the SDK opens (and closes)
+            # a session, hence a TCP connection, per call
+            self.client.session = aiohttp.ClientSession()
+        try:
+            await self._whoami()
+            if http_port is None and sock is None:
+                return await self._start_socket_mode()
+            return await self._start_http(host, http_port or 0, sock)
+        except BaseException:
+            await self._close_session()
+            raise
 
     async def stop(self, *, grace: float = 10.0) -> None:
         """Stop receiving, let running turns finish (up to ``grace`` seconds), then close."""
@@ -244,6 +253,12 @@ class SlackChannel:
             await self._runner.cleanup()
             self._runner = None
         await self.drain(grace=grace)
+        await self._close_session()
+
+    async def _close_session(self) -> None:
+        if self.client.session is not None:
+            await self.client.session.close()
+            self.client.session = None
 
     async def drain(self, *, grace: float = 10.0) -> None:
         """Wait (up to ``grace`` seconds) until every turn in progress has been answered."""

@@ -65,6 +65,7 @@ from telegram.warnings import PTBDeprecationWarning
 
 from bot.app import App
 from bot.channels.retry import send_with_retry
+from bot.channels.telegram_http import AiohttpRequest
 from bot.channels.telegram_render import (
     COMMAND_DESCRIPTIONS,
     MAX_MESSAGE,
@@ -591,6 +592,7 @@ def build_application(channel: TelegramChannel, settings: Settings) -> TelegramA
         .base_file_url(file_url(settings.telegram_api_base_url))
         .concurrent_updates(True)  # other chats go on while one waits; one chat stays in order
         .get_updates_read_timeout(10.0)  # on top of the long-poll timeout
+        .request(AiohttpRequest())  # half the CPU of PTB's httpx per call
         .build()
     )
     channel.install(application)

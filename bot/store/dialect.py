@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -16,11 +17,24 @@ POOL_SIZE, MAX_OVERFLOW = 10, 10
 
 
 def engine_options(url: sa.URL) -> dict[str, Any]:
-    """Options for ``create_async_engine``: a checked, bounded pool for a server database."""
+    """Options for ``create_async_engine``: a bounded pool for a server database.
+
+    Every use of a connection is a transaction that ends in a commit or a rollback
+    (:mod:`bot.store.transaction`), so the pool's own rollback when a connection comes
+    back is skipped (a round trip each time). Nor is a connection pinged before use:
+    one cut by a server restart fails its first statement, which
+    :func:`~bot.store.transaction.transaction` sees as a lost connection and retries
+    on a fresh one — the ping would cost a round trip per transaction.
+    """
     if url.get_backend_name() == "sqlite":
-        return {}
+        from bot.store import inline
+
+        return {
+            "pool_reset_on_return": None,
+            "connect_args": {"async_creator_fn": inline.connect},
+        }
     return {
-        "pool_pre_ping": True,  # a connection cut by a server restart is replaced, not used
+        "pool_reset_on_return": None,
         "pool_size": POOL_SIZE,
         "max_overflow": MAX_OVERFLOW,
         "pool_timeout": 30,
@@ -40,12 +54,25 @@ def upsert(
     workers neither fail on the unique key nor lose a write.
 
     ``update`` names the columns the new row overwrites, or maps the proposed row
-    (``excluded``) to the values to set.
+    (``excluded``) to the values to set (a function defined once, not per call: the
+    statement is built once per ``update`` and only its values change).
     """
+    spec = update if callable(update) else tuple(update)
+    return _on_conflict(dialect, table, tuple(keys), spec).values(**values)
+
+
+@functools.lru_cache(maxsize=64)
+def _on_conflict(
+    dialect: str,
+    table: sa.Table,
+    keys: tuple[str, ...],
+    update: Callable[[Any], Mapping[str, Any]] | tuple[str, ...],
+) -> Any:
+    """The upsert without its values (building ``excluded`` costs more than the rest)."""
     if dialect == "postgresql":
-        stmt: Any = postgresql.insert(table).values(**values)
+        stmt: Any = postgresql.insert(table)
     elif dialect == "sqlite":
-        stmt = sqlite.insert(table).values(**values)
+        stmt = sqlite.insert(table)
     else:
         raise StoreError(f"unsupported database {dialect!r} (use SQLite or PostgreSQL)")
     new = stmt.excluded

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import asdict
+from dataclasses import fields
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -266,7 +266,7 @@ class SqlStore:
         language (``(customer_id, language)``), the conversation's state, and what
         ``also`` writes on the same connection (the inbox and outbox of a turn)."""
         _touch(conv)
-        rows = [{k: v for k, v in asdict(m).items() if k != "id"} for m in records]
+        rows = [_row(m) for m in records]
         tries = 0
 
         async def work(conn: AsyncConnection) -> None:
@@ -298,7 +298,7 @@ class SqlStore:
         """Record messages (one transaction)."""
         if not records:
             return
-        rows = [{k: v for k, v in asdict(m).items() if k != "id"} for m in records]
+        rows = [_row(m) for m in records]
         await execute(self._engine, t.messages.insert().values(rows), idempotent=False)
 
     async def messages(self, conversation_id: int) -> list[Message]:
@@ -348,20 +348,26 @@ async def _upsert_customer(
         "created_at": now,
         "last_seen_at": now,
     }
-    c = t.customers.c
-
-    def update(new: Any) -> dict[str, Any]:
-        return {
-            "last_seen_at": new.last_seen_at,
-            "name": sa.func.coalesce(new.name, c.name),
-            "handle": sa.func.coalesce(new.handle, c.handle),
-        }
-
     stmt = upsert(
-        conn.dialect.name, t.customers, values, keys=("platform", "user_id"), update=update
+        conn.dialect.name, t.customers, values, keys=("platform", "user_id"), update=_refresh
     )
     row = (await conn.execute(stmt.returning(*t.customers.c))).one()
     return _to_customer(row)
+
+
+def _row(message: Message) -> dict[str, Any]:
+    """A message's columns but its id (``asdict`` would deep-copy every value)."""
+    return {f.name: getattr(message, f.name) for f in fields(message) if f.name != "id"}
+
+
+def _refresh(new: Any) -> dict[str, Any]:
+    """A known customer's row: seen now, name and handle kept when none came."""
+    c = t.customers.c
+    return {
+        "last_seen_at": new.last_seen_at,
+        "name": sa.func.coalesce(new.name, c.name),
+        "handle": sa.func.coalesce(new.handle, c.handle),
+    }
 
 
 def _to_customer(row: Any) -> Customer:
