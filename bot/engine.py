@@ -159,6 +159,9 @@ class Engine:
                 log.exception("turn failed for %s", inbound.key)
                 turn.actions = [Reply(text=turn.render("error") or "…")]
             await self._record(turn, started, journal)
+            if log.isEnabledFor(logging.DEBUG):  # masked by the CLI's log filter (bot.privacy)
+                kinds = [type(action).__name__ for action in turn.actions]
+                log.debug("turn %s: %r -> %s", inbound.key, inbound.text, kinds)
             return turn.actions
 
     # steps -----------------------------------------------------------------

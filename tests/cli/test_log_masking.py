@@ -32,7 +32,7 @@ def test_debug_logs_of_a_whole_chat_are_masked(tmp_path: Path) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     logs = proc.stderr
-    # the message was logged (the store's debug output), masked
+    # the message was logged (the engine logs each turn at debug level), masked
     assert "[email], call [phone], card [card …1111], order #777" in logs
     for secret in ("mina.park@example.com", "010-1234-5678", "4111 1111 1111 1111"):
         assert secret not in logs
