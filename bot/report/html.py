@@ -15,7 +15,14 @@ from importlib import resources
 from typing import Any
 
 from bot.report.metrics import ALL, Report, Spread
-from bot.report.terminal import LABELS, cut_label, duration, pct
+from bot.report.terminal import (
+    LABELS,
+    OVERVIEW_COLUMNS,
+    cut_label,
+    duration,
+    overview_row,
+    pct,
+)
 
 #: Groups of unanswered questions drawn in the chart (all of them are in the table).
 CHART_GROUPS = 10
@@ -136,34 +143,8 @@ def _spread(s: Spread) -> str:
 
 
 def _overview(report: Report) -> str:
-    rows = []
-    for c in report.cuts:
-        a, h = report.answering[c], report.handoffs[c]
-        rows.append(
-            [
-                escape(cut_label(c)),
-                str(report.conversations[c]),
-                str(a.questions),
-                str(a.answered),
-                str(a.clarified),
-                str(a.unanswered),
-                pct(a.rate),
-                str(h.handed_off),
-                pct(h.rate),
-            ]
-        )
-    head = [
-        "",
-        "conversations",
-        "questions",
-        "answered (FAQ)",
-        "clarified",
-        "unanswered",
-        "answer rate",
-        "handed off",
-        "handoff rate",
-    ]
-    return _table(head, rows)
+    rows = [[escape(cut_label(c)), *overview_row(report, c)] for c in report.cuts]
+    return _table(["", *OVERVIEW_COLUMNS], rows)
 
 
 def _groups(report: Report) -> str:

@@ -56,32 +56,38 @@ def _table(title: str, *columns: str) -> Table:
     return table
 
 
+#: The overview's columns after the cut's own, shared by the terminal and the page.
+OVERVIEW_COLUMNS = (
+    "conversations",
+    "questions",
+    "answered (FAQ)",
+    "clarified",
+    "unanswered",
+    "answer rate",
+    "handed off",
+    "handoff rate",
+)
+
+
+def overview_row(report: Report, cut: Cut) -> list[str]:
+    """One cut's figures, in the order of :data:`OVERVIEW_COLUMNS`."""
+    a, h = report.answering[cut], report.handoffs[cut]
+    return [
+        str(report.conversations[cut]),
+        str(a.questions),
+        str(a.answered),
+        str(a.clarified),
+        str(a.unanswered),
+        pct(a.rate),
+        str(h.handed_off),
+        pct(h.rate),
+    ]
+
+
 def _overview(report: Report) -> Table:
-    table = _table(
-        "Conversations",
-        "",
-        "conversations",
-        "questions",
-        "answered (FAQ)",
-        "clarified",
-        "unanswered",
-        "answer rate",
-        "handed off",
-        "handoff rate",
-    )
+    table = _table("Conversations", "", *OVERVIEW_COLUMNS)
     for cut in report.cuts:
-        a, h = report.answering[cut], report.handoffs[cut]
-        table.add_row(
-            cut_label(cut),
-            str(report.conversations[cut]),
-            str(a.questions),
-            str(a.answered),
-            str(a.clarified),
-            str(a.unanswered),
-            pct(a.rate),
-            str(h.handed_off),
-            pct(h.rate),
-        )
+        table.add_row(cut_label(cut), *overview_row(report, cut))
     return table
 
 
