@@ -242,39 +242,56 @@ async def _read_until(stream: asyncio.StreamReader, pattern: str, seen: list[str
             return found
 
 
+def _clean_env(**settings: str) -> dict[str, str]:
+    """This process's environment without our settings or proxies, plus ``settings``."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("FRONTDESK_", "SLACK_", "TELEGRAM_"))
+    }
+    for var in PROXY_VARS:
+        env.pop(var, None)
+        env.pop(var.lower(), None)
+    return env | settings
+
+
+async def _three_workers_up(
+    proc: asyncio.subprocess.Process, ready: str, seen: list[str]
+) -> tuple[list[int], asyncio.Task[None]]:
+    """Wait until the supervisor's three workers say ``ready``: their pids, and a task
+    reading the rest of the supervisor's stderr into ``seen``."""
+    assert proc.stderr is not None
+    stderr = proc.stderr
+    async with asyncio.timeout(180):  # the supervisor trains the model once
+        found = await _read_until(stderr, r"3 workers \(pids ([\d, ]+)\)", seen)
+        for _ in range(3):
+            await _read_until(stderr, ready, seen)
+
+    async def keep_reading() -> None:
+        while line := await stderr.readline():
+            seen.append(line.decode(errors="replace"))
+
+    return [int(p) for p in found.group(1).split(", ")], asyncio.create_task(keep_reading())
+
+
 async def test_a_worker_killed_mid_load_loses_nothing_and_doubles_nothing(
     fake: FakeSlack, postgres_url: str, redis_url: str
 ) -> None:
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("FRONTDESK_", "SLACK_"))}
-    for var in PROXY_VARS:
-        env.pop(var, None)
-        env.pop(var.lower(), None)
-    env |= {
-        "FRONTDESK_DATABASE_URL": postgres_url,
-        "FRONTDESK_REDIS_URL": redis_url,
-        "SLACK_BOT_TOKEN": BOT_TOKEN,
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_API_BASE_URL": fake.base_url,
-    }
+    env = _clean_env(
+        FRONTDESK_DATABASE_URL=postgres_url,
+        FRONTDESK_REDIS_URL=redis_url,
+        SLACK_BOT_TOKEN=BOT_TOKEN,
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        SLACK_API_BASE_URL=fake.base_url,
+    )
     args = ["-m", "bot", "run", "slack", "--http", str(port), "--workers", "3"]
     proc = await asyncio.create_subprocess_exec(
         sys.executable, *args, env=env, stderr=asyncio.subprocess.PIPE
     )
-    assert proc.stderr is not None
     seen: list[str] = []
     try:
-        async with asyncio.timeout(180):  # the supervisor trains the model once
-            found = await _read_until(proc.stderr, r"3 workers \(pids ([\d, ]+)\)", seen)
-            for _ in range(3):
-                await _read_until(proc.stderr, r"Slack: Events API", seen)
-        pids = [int(p) for p in found.group(1).split(", ")]
-
-        async def keep_reading(stream: asyncio.StreamReader) -> None:
-            while line := await stream.readline():
-                seen.append(line.decode(errors="replace"))
-
-        reader = asyncio.create_task(keep_reading(proc.stderr))
+        pids, reader = await _three_workers_up(proc, r"Slack: Events API", seen)
         url = f"http://127.0.0.1:{port}{EVENTS_PATH}"
         customers, rounds = 12, 4
         sent = 0
@@ -346,39 +363,22 @@ async def test_a_telegram_webhook_worker_killed_mid_load_loses_nothing_and_doubl
     port = free_port()
     webhook = f"http://127.0.0.1:{port}/telegram"
     async with FakeTelegram() as tg:
-        env = {
-            k: v
-            for k, v in os.environ.items()
-            if not k.startswith(("FRONTDESK_", "SLACK_", "TELEGRAM_"))
-        }
-        for var in PROXY_VARS:
-            env.pop(var, None)
-            env.pop(var.lower(), None)
-        env |= {
-            "FRONTDESK_DATABASE_URL": postgres_url,
-            "FRONTDESK_REDIS_URL": redis_url,
-            "TELEGRAM_BOT_TOKEN": tg.token,
-            "TELEGRAM_WEBHOOK_SECRET": "fault-test-secret",
-            "TELEGRAM_API_BASE_URL": tg.base_url,
-        }
+        env = _clean_env(
+            FRONTDESK_DATABASE_URL=postgres_url,
+            FRONTDESK_REDIS_URL=redis_url,
+            TELEGRAM_BOT_TOKEN=tg.token,
+            TELEGRAM_WEBHOOK_SECRET="fault-test-secret",
+            TELEGRAM_API_BASE_URL=tg.base_url,
+        )
         args = ["-m", "bot", "run", "telegram", "--webhook", webhook, "--port", str(port)]
         proc = await asyncio.create_subprocess_exec(
             sys.executable, *args, "--workers", "3", env=env, stderr=asyncio.subprocess.PIPE
         )
-        assert proc.stderr is not None
         seen: list[str] = []
         try:
-            async with asyncio.timeout(180):  # the supervisor trains the model once
-                found = await _read_until(proc.stderr, r"3 workers \(pids ([\d, ]+)\)", seen)
-                for _ in range(3):
-                    await _read_until(proc.stderr, r"Telegram: @\S+ answering by webhook", seen)
-            pids = [int(p) for p in found.group(1).split(", ")]
-
-            async def keep_reading(stream: asyncio.StreamReader) -> None:
-                while line := await stream.readline():
-                    seen.append(line.decode(errors="replace"))
-
-            reader = asyncio.create_task(keep_reading(proc.stderr))
+            pids, reader = await _three_workers_up(
+                proc, r"Telegram: @\S+ answering by webhook", seen
+            )
             people = [tg.user(f"Customer{n}") for n in range(12)]
             rounds = 4
             sent = 0
