@@ -278,7 +278,7 @@ class Engine:
             records,
             feedback=int(turn.state["feedback"]) if rated else None,
             customer=None if turn.customer.language == turn.lang else (turn.customer.id, turn.lang),
-            also=None if journal is None else _also(journal, turn.actions),
+            also=_also(turn, journal),
         )
 
     # introspection for tests and the CLI ---------------------------------------
@@ -288,9 +288,14 @@ class Engine:
         return await self.store.current_conversation(key)
 
 
-def _also(journal: Journal, actions: list[Action]) -> Callable[[AsyncConnection], Awaitable[None]]:
+def _also(turn: Turn, journal: Journal | None) -> Callable[[AsyncConnection], Awaitable[None]]:
+    """The stages' writes and the channel's journal, for the turn's transaction."""
+
     async def write(conn: AsyncConnection) -> None:
-        await journal(conn, actions)
+        for stage_write in turn.writes:
+            await stage_write(conn)
+        if journal is not None:
+            await journal(conn, turn.actions)
 
     return write
 

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.models import Action, Button, Inbound, Reply
 from bot.responses import Renderer
 from bot.store.records import Conversation, Customer
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncConnection
 
 
 @dataclass(slots=True)
@@ -51,6 +55,9 @@ class Turn:
     actions: list[Action] = field(default_factory=list)
     #: Set by a stage that has fully handled the turn (e.g. relayed it to an agent).
     done: bool = False
+    #: Writes of the stages made in the transaction that records the turn, so a turn
+    #: redone after a crash does not make them twice.
+    writes: list[Callable[[AsyncConnection], Awaitable[None]]] = field(default_factory=list)
 
     @property
     def state(self) -> dict[str, Any]:

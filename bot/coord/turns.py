@@ -104,6 +104,40 @@ def decode(data: Mapping[str, Any]) -> Inbound:
     )
 
 
+#: The statements of every turn, built once (see :mod:`bot.store.sql`).
+_KEEP = inbox.insert()
+#: Take conversation ``b_key``'s waiting messages, counting the try.
+_TAKE = (
+    inbox.update()
+    .where(inbox.c.conv_key == sa.bindparam("b_key"), inbox.c.status == "pending")
+    .values(tries=inbox.c.tries + 1)
+    .returning(inbox.c.id, inbox.c.payload, inbox.c.tries)
+)
+_DONE = (
+    inbox.update()
+    .where(inbox.c.id == sa.bindparam("b_id"), inbox.c.status == "pending")
+    .values(status="done", done_at=sa.bindparam("b_at"))
+)
+_QUEUE = outbox.insert()
+#: Conversation ``b_key``'s queued messages, oldest first.
+_QUEUED = (
+    sa.select(outbox.c.id, outbox.c.platform, outbox.c.message, outbox.c.tries)
+    .where(outbox.c.conv_key == sa.bindparam("b_key"), outbox.c.status == "queued")
+    .order_by(outbox.c.id)
+)
+#: How one queued message ended: ``sent`` or ``dead``.
+_SETTLE = (
+    outbox.update()
+    .where(outbox.c.id == sa.bindparam("b_id"))
+    .values(
+        status=sa.bindparam("b_status"),
+        tries=sa.bindparam("b_tries"),
+        error=sa.bindparam("b_error"),
+        sent_at=sa.bindparam("b_sent_at"),
+    )
+)
+
+
 class Turns:
     """The inbox, the turns and the outbox of one worker (one per process)."""
 
@@ -150,7 +184,7 @@ class Turns:
         }
         try:
             async with self.db.begin() as conn:
-                await conn.execute(inbox.insert().values(**row))
+                await conn.execute(_KEEP, row)
         except IntegrityError:
             log.info("event %s delivered again; already kept", event)
             self.stats["duplicate"] += 1
@@ -168,27 +202,28 @@ class Turns:
             return  # a worker serving that platform will take it
         async with self.coord.hold(key):
             # take the waiting messages, counting the try (one statement)
-            taken = await execute(
-                self.db,
-                inbox.update()
-                .where(inbox.c.conv_key == key, inbox.c.status == "pending")
-                .values(tries=inbox.c.tries + 1)
-                .returning(inbox.c.id, inbox.c.payload, inbox.c.tries),
-            )
+            taken = await execute(self.db, _TAKE, {"b_key": key})
+            queued: list[Any] | None = None
             for row in sorted(taken.all(), key=lambda r: int(r.id)):
-                await self._turn(key, row.id, row.payload, row.tries)
+                queued = await self._turn(key, row.id, row.payload, row.tries)
             if before_send is not None:
                 await before_send()
-            await self._flush(key)
+            await self._flush(key, queued)
 
-    async def _turn(self, key: str, row_id: int, payload: Mapping[str, Any], tries: int) -> None:
-        """Serve one message; ``tries`` counts this try (an earlier one died mid-turn)."""
+    async def _turn(
+        self, key: str, row_id: int, payload: Mapping[str, Any], tries: int
+    ) -> list[Any] | None:
+        """Serve one message; ``tries`` counts this try (an earlier one died mid-turn).
+
+        Returns the conversation's queued messages as the turn's transaction read
+        them, if it committed (the flush then needs no query of its own).
+        """
         inbound = decode(payload["inbound"])
         route: Mapping[str, Any] = payload.get("route") or {}
         courier = self.couriers[inbound.key.platform]
         if tries <= MAX_TRIES:
             prepared = await courier.prepare(inbound)
-            while not await self._try(key, row_id, tries, prepared, route, courier):
+            while (queued := await self._try(key, row_id, tries, prepared, route, courier)) is None:
                 if tries >= MAX_TRIES:
                     break
                 await self.sleep(0.1 * 2**tries)
@@ -197,8 +232,9 @@ class Turns:
                     self.db, inbox.update().where(inbox.c.id == row_id).values(tries=tries)
                 )
             else:
-                return
+                return queued
         await self._give_up(key, row_id, route, inbound, courier)
+        return None
 
     async def _try(
         self,
@@ -208,26 +244,27 @@ class Turns:
         inbound: Inbound,
         route: Mapping[str, Any],
         courier: Courier,
-    ) -> bool:
-        """One try at a turn; whether it was recorded (the message is then done)."""
+    ) -> list[Any] | None:
+        """One try at a turn; ``None`` if it was not recorded, else the queued messages."""
+        queued: list[Any] | None = None
 
         async def journal(conn: AsyncConnection, actions: list[Action]) -> None:
-            done = await conn.execute(
-                inbox.update()
-                .where(inbox.c.id == row_id, inbox.c.status == "pending")
-                .values(status="done", done_at=datetime.now(UTC))
-            )
+            done = await conn.execute(_DONE, {"b_id": row_id, "b_at": datetime.now(UTC)})
             if done.rowcount != 1:  # pragma: no cover - only if the lock was lost
                 raise StoreError(f"message {row_id} of {key} was served meanwhile")
             await self._queue(conn, key, inbound.key.platform, route, actions, courier)
+            nonlocal queued
+            queued = list((await conn.execute(_QUEUED, {"b_key": key})).all())
 
         self.stats["turn"] += 1
         try:
             await self.engine.handle(inbound, journal=journal)
         except Exception:
             log.exception("the turn of %s failed (try %d of %d)", key, tries, MAX_TRIES)
-            return False
-        return True
+            return None
+        if queued is None:  # recorded by an earlier try whose commit seemed lost
+            queued = list((await execute(self.db, _QUEUED, {"b_key": key})).all())
+        return queued
 
     async def _give_up(
         self, key: str, row_id: int, route: Mapping[str, Any], inbound: Inbound, courier: Courier
@@ -296,33 +333,30 @@ class Turns:
                 # the customer's message is quoted once, by the first reply
                 route = {k: v for k, v in route.items() if k != "reply_to"}
         if rows:
-            await conn.execute(outbox.insert().values(rows))
+            await conn.execute(_QUEUE, rows)
 
-    async def _flush(self, key: str) -> None:
-        """Send the conversation's queued messages, oldest first (hold its lock)."""
-        queued = await execute(
-            self.db,
-            sa.select(outbox.c.id, outbox.c.platform, outbox.c.message, outbox.c.tries)
-            .where(outbox.c.conv_key == key, outbox.c.status == "queued")
-            .order_by(outbox.c.id),
-        )
-        for row in queued.all():
+    async def _flush(self, key: str, queued: list[Any] | None = None) -> None:
+        """Send the conversation's queued messages, oldest first (hold its lock);
+        ``queued`` when the caller has just read them in its own transaction."""
+        if queued is None:
+            queued = list((await execute(self.db, _QUEUED, {"b_key": key})).all())
+        for row in queued:
             courier = self.couriers.get(row.platform)
             if courier is None:
                 continue
             tries, error = await self._deliver(courier, key, row.message)
-            done = {"tries": row.tries + tries, "error": error or None}
+            settled = {"b_id": row.id, "b_tries": row.tries + tries, "b_error": error or None}
             if error:
                 self.stats["dead"] += 1
                 log.error(
                     "a reply to %s could not be delivered after %d tries (dead letter %d): %s",
                     key, tries, row.id, error,
                 )  # fmt: skip
-                done["status"] = "dead"
+                settled |= {"b_status": "dead", "b_sent_at": None}
             else:
                 self.stats["sent"] += 1
-                done |= {"status": "sent", "sent_at": datetime.now(UTC)}
-            await execute(self.db, outbox.update().where(outbox.c.id == row.id).values(**done))
+                settled |= {"b_status": "sent", "b_sent_at": datetime.now(UTC)}
+            await execute(self.db, _SETTLE, settled)
 
     async def _deliver(
         self, courier: Courier, key: str, message: Mapping[str, Any]

@@ -46,6 +46,11 @@ class ConversationMood:
     thanked: bool = False
 
 
+#: What a newer mood overwrites.
+_MOOD = ("peak", "strikes", "threats", "thanked", "updated_at")
+_TYPE = ("type", "updated_at")
+
+
 def hostile(kind: str, reason: str) -> bool:
     """Whether a flag makes an active hater: abuse or a physical threat (suing is a right)."""
     return kind == "abuse" or reason.startswith("threat: physical")
@@ -117,20 +122,28 @@ class GuardRepository:
     # moods and customer types ------------------------------------------------
 
     async def save_mood(
-        self, conversation_id: int, customer_id: int, mood: ConversationMood
+        self,
+        conversation_id: int,
+        customer_id: int,
+        mood: ConversationMood,
+        conn: AsyncConnection | None = None,
     ) -> None:
-        """Record how a conversation is going (one row per conversation)."""
-        values = {
+        """Record how a conversation is going (one row per conversation); on ``conn``
+        when given (the turn's own transaction), else in a transaction of its own."""
+        row = {
+            "conversation_id": conversation_id,
+            "customer_id": customer_id,
             "peak": mood.peak,
             "strikes": mood.strikes,
             "threats": mood.threats,
             "thanked": mood.thanked,
             "updated_at": datetime.now(UTC),
         }
-        row = {"conversation_id": conversation_id, "customer_id": customer_id, **values}
-        await self._run(
-            upsert(self._dialect, g.guard_moods, row, keys=["conversation_id"], update=list(values))
-        )
+        stmt = upsert(self._dialect, g.guard_moods, keys=["conversation_id"], update=_MOOD)
+        if conn is None:
+            await execute(self._engine, stmt, row)
+        else:
+            await conn.execute(stmt, row)
 
     async def history(
         self, customer_id: int, *, excluding: int, rules: CustomerRules, frustrated_at: float
@@ -144,10 +157,11 @@ class GuardRepository:
 
     async def set_type(self, customer_id: int, customer_type: str) -> None:
         """Keep the customer's type on the customer."""
-        values = {"type": customer_type, "updated_at": datetime.now(UTC)}
-        row = {"customer_id": customer_id, **values}
-        await self._run(
-            upsert(self._dialect, g.guard_customers, row, keys=["customer_id"], update=list(values))
+        row = {"customer_id": customer_id, "type": customer_type, "updated_at": datetime.now(UTC)}
+        await execute(
+            self._engine,
+            upsert(self._dialect, g.guard_customers, keys=["customer_id"], update=_TYPE),
+            row,
         )
 
     async def customer_type(self, customer_id: int) -> str:

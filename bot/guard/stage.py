@@ -17,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections.abc import Awaitable
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -106,9 +107,8 @@ class Guard:
         memory.thanked = memory.thanked or understood.intent == "thanks"
         mood = ConversationMood(memory.peak, memory.strikes, memory.threats, memory.thanked)
         if list(dataclasses.astuple(mood)) != memory.saved:
-            await self._safely(
-                self.repository.save_mood(turn.conv.id, turn.customer.id, mood), None
-            )
+            conv, customer = turn.conv.id, turn.customer.id
+            turn.writes.append(partial(self.repository.save_mood, conv, customer, mood))
             memory.saved = list(dataclasses.astuple(mood))
         turn.state["guard"] = memory.to_state()
 

@@ -45,20 +45,20 @@ def engine_options(url: sa.URL) -> dict[str, Any]:
 def upsert(
     dialect: str,
     table: sa.Table,
-    values: Mapping[str, Any],
     *,
     keys: Sequence[str],
     update: Callable[[Any], Mapping[str, Any]] | Sequence[str],
 ) -> Any:
     """``INSERT … ON CONFLICT (keys) DO UPDATE`` — one atomic statement, so racing
-    workers neither fail on the unique key nor lose a write.
+    workers neither fail on the unique key nor lose a write. Run it with the row as
+    parameters: ``conn.execute(upsert(...), row)``.
 
     ``update`` names the columns the new row overwrites, or maps the proposed row
     (``excluded``) to the values to set (a function defined once, not per call: the
-    statement is built once per ``update`` and only its values change).
+    statement is built once per ``update`` and reused).
     """
     spec = update if callable(update) else tuple(update)
-    return _on_conflict(dialect, table, tuple(keys), spec).values(**values)
+    return _on_conflict(dialect, table, tuple(keys), spec)
 
 
 @functools.lru_cache(maxsize=64)
