@@ -3,8 +3,8 @@
 One sample is: the stand-in delivers a customer's message (answering a pending
 long-poll ``getUpdates``, or POSTing to the bot's webhook with the secret) →
 python-telegram-bot → the engine (real content, NLU and SQLite store) →
-``sendMessage`` arrives back at the stand-in. The "typing…" indicator is part
-of every turn, as in production. Messages cycle through greetings, FAQ
+``sendMessage`` arrives back at the stand-in. "typing…" shows, as in production,
+only for a turn slower than half a second. Messages cycle through greetings, FAQ
 questions and thanks in English, Korean and Japanese, in one private chat per
 transport; each sample starts once the previous turn is completely done.
 

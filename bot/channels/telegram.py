@@ -96,9 +96,11 @@ os.environ.setdefault("PTB_TIMEDELTA", "true")
 
 #: The updates the bot asks Telegram for (others are never delivered).
 ALLOWED_UPDATES = (Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY)
+#: "typing…" shows only for a turn slower than this, in seconds (a quick reply needs none).
+TYPING_DELAY = 0.5
 #: Telegram shows "typing…" for 5 seconds; it is renewed this often while the engine works.
 TYPING_EVERY = 4.5
-#: How long the reply waits for the first "typing…" to arrive, so it never lands after the reply.
+#: How long the reply waits for a "typing…" already on its way, so it never lands after the reply.
 TYPING_SETTLE = 1.0
 #: How long a long-poll ``getUpdates`` waits for updates, in seconds.
 POLL_TIMEOUT = 30.0
@@ -394,16 +396,17 @@ class TelegramChannel:
     async def _typing(
         self, bot: Bot, target: Target
     ) -> AsyncIterator[Callable[[], Awaitable[None]]]:
-        """Show "typing…" while the block runs; the block gets a function that waits
-        (briefly) until the first "typing…" has arrived, to call before replying."""
-        first = asyncio.Event()
-
-        async def typed() -> None:
-            with suppress(TimeoutError):
-                await asyncio.wait_for(first.wait(), TYPING_SETTLE)
+        """Show "typing…" while the block runs, from :data:`TYPING_DELAY` on. The block gets
+        a function to call before replying that stops it: a "typing…" not sent yet never
+        is, one on its way is waited for (up to :data:`TYPING_SETTLE`) so it arrives first."""
+        sending = False  # the first "typing…" has left
+        first = asyncio.Event()  # … and has been answered (or failed)
 
         async def keep_typing() -> None:
+            nonlocal sending
+            await asyncio.sleep(TYPING_DELAY)
             while True:
+                sending = True
                 try:
                     await bot.send_chat_action(
                         target.chat_id, ChatAction.TYPING, message_thread_id=target.thread_id
@@ -414,13 +417,22 @@ class TelegramChannel:
                     first.set()
                 await asyncio.sleep(TYPING_EVERY)
 
+        async def stop() -> None:
+            task.cancel()
+            with suppress(asyncio.CancelledError):
+                await task
+
+        async def typed() -> None:
+            if sending:
+                with suppress(TimeoutError):
+                    await asyncio.wait_for(first.wait(), TYPING_SETTLE)
+            await stop()
+
         task = asyncio.create_task(keep_typing())
         try:
             yield typed
         finally:
-            task.cancel()
-            with suppress(asyncio.CancelledError):
-                await task
+            await stop()
 
     # buttons ----------------------------------------------------------------
 

@@ -3,7 +3,7 @@
 PTB's default client (httpx over httpcore) costs a Telegram turn about twice the
 CPU of aiohttp for the same request: its layers (h11, anyio) and two socket
 writes per request (headers, then body) were ~15 % of a serving worker's CPU,
-for two requests a turn ("typing…" and the reply). This is the same request —
+when a turn took two requests ("typing…" and the reply). This is the same request —
 form-encoded parameters, multipart when a file goes up, PTB's timeouts and
 errors (:class:`~telegram.error.TimedOut`, :class:`~telegram.error.NetworkError`)
 — on one pooled aiohttp session. Long polling (``getUpdates``) keeps PTB's own.

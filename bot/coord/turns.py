@@ -197,7 +197,7 @@ class Turns:
         self, key: str, *, before_send: Callable[[], Awaitable[None]] | None = None
     ) -> None:
         """Run the conversation's waiting messages in arrival order, then send the replies
-        (after ``before_send``: Telegram's "typing…" has arrived by then)."""
+        (after ``before_send``: Telegram's "typing…", if any, has arrived by then)."""
         if key.split(":", 1)[0] not in self.couriers:
             return  # a worker serving that platform will take it
         async with self.coord.hold(key):

@@ -8,7 +8,8 @@ serves ``/bot<token>/<method>`` like api.telegram.org: a real long-polling
 ``getWebhookInfo``, ``setMyCommands``… It checks what Telegram checks (HTML
 that parses, at most 4096 characters, ``callback_data`` of 1–64 bytes, known
 chats and callback queries), records and counts every call, and can be told to
-fail the next call of a method (e.g. 429 with ``parameters.retry_after``).
+fail the next call of a method (e.g. 429 with ``parameters.retry_after``) or to
+answer a method late.
 
 Tests play the customers: helpers build updates the way Telegram does (``date``
 in seconds, ``bot_command`` and ``mention`` entities with UTF-16 offsets,
@@ -132,6 +133,8 @@ class Call:
     params: dict[str, Any]
     status: int = 200
     at: float = field(default_factory=time.monotonic)
+    #: When it was answered (``None`` while it is still in progress).
+    answered: float | None = None
 
 
 @dataclass
@@ -251,6 +254,7 @@ class FakeTelegram:
             "close": lambda _: True,
         }
         self._failures: dict[str, list[Failure]] = {}
+        self._delays: dict[str, tuple[float, int | None]] = {}
         self._updates: list[dict[str, Any]] = []
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(1)
@@ -317,6 +321,13 @@ class FakeTelegram:
         self._failures.setdefault(method, []).extend(
             Failure(status, text, parameters) for _ in range(times)
         )
+
+    def delay(
+        self, method: str, seconds: float, *, chat: Mapping[str, Any] | int | None = None
+    ) -> None:
+        """Answer ``method`` (for ``chat`` only, if given) ``seconds`` late, as a slow
+        Telegram does."""
+        self._delays[method] = (seconds, _chat_id(chat))
 
     # reading -------------------------------------------------------------------------
 
@@ -584,6 +595,9 @@ class FakeTelegram:
             answer = self._answers.get(method)
             if answer is None:
                 raise ApiError(404, "Not Found")
+            seconds, chat = self._delays.get(method, (0.0, None))
+            if seconds and (chat is None or str(params.get("chat_id")) == str(chat)):
+                await asyncio.sleep(seconds)
             result = answer(params)
             if asyncio.iscoroutine(result):
                 result = await result
@@ -593,6 +607,7 @@ class FakeTelegram:
             body = {"ok": False, "error_code": exc.status, "description": exc.description}
             if exc.parameters:
                 body["parameters"] = exc.parameters
+        call.answered = time.monotonic()
         await self._notify()
         return web.json_response(body, status=call.status)
 

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from bot.app import App, build_app
-from bot.channels.telegram import serve_telegram
+from bot.channels.telegram import TYPING_DELAY, serve_telegram
 from bot.config import default_content_dir, load_settings
 from bot.handoff.settings import DeskSettings
 from bot.handoff.telegram_desk import NOT_IN_GROUP
@@ -169,3 +169,17 @@ async def test_a_press_from_outside_the_group_is_refused_privately(tmp_path: Pat
         await tg.press(sora, note, "desk:claim:T1")
         joined = (await tg.replies(jo, 3))[-1]
         assert "Sora" in joined["text"]
+
+
+async def test_a_slow_handoff_shows_typing_before_its_replies(tmp_path: Path) -> None:
+    async with serving(tmp_path) as d:
+        tg = d.tg
+        tg.delay("sendMessage", TYPING_DELAY + 0.5, chat=d.group)  # the desk group is slow
+        mina = tg.user("Mina")
+        await tg.send_text(mina, "can I speak to a human")
+        told = await tg.replies(mina, 2)
+        assert "expected wait" in told[1]["text"]
+        [typing] = [c for c in tg.called("sendChatAction") if c.params["chat_id"] == mina["id"]]
+        assert typing.params["action"] == "typing"
+        sent = [c for c in tg.called("sendMessage") if c.params["chat_id"] == mina["id"]]
+        assert typing.answered is not None and all(typing.answered <= s.at for s in sent)

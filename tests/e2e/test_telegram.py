@@ -23,7 +23,8 @@ import pytest
 import yaml
 
 from bot.app import App, build_app
-from bot.channels.telegram import serve_telegram
+from bot.channels import telegram as channel
+from bot.channels.telegram import TYPING_DELAY, serve_telegram
 from bot.channels.telegram_render import split_text
 from bot.config import default_content_dir, load_settings
 from bot.content.scaffold import init
@@ -243,7 +244,28 @@ async def test_help_before_any_conversation_uses_the_app_language(bot: Running) 
 # --- answers, buttons, feedback -----------------------------------------------------------
 
 
-async def test_faq_answer_with_typing_first(bot: Running) -> None:
+async def test_a_quick_faq_answer_comes_without_typing(bot: Running) -> None:
+    tg = bot.tg
+    mina = tg.user("Mina")
+    await tg.send_text(mina, "How long does delivery take?")
+    [reply] = await tg.replies(mina)
+    assert reply["text"] == bot.answer("shipping-time")
+    await asyncio.sleep(TYPING_DELAY)  # a "typing…" left behind would come by now
+    assert [
+        c for c in tg.called("sendChatAction", ok=False) if c.params["chat_id"] == mina["id"]
+    ] == []
+    [record] = [m for m in await bot.stored(f"telegram:{mina['id']}") if m.direction == "in"]
+    assert (record.text, record.kind, record.faq_id) == (
+        "How long does delivery take?",
+        "text",
+        "shipping-time",
+    )
+
+
+async def test_typing_shows_before_the_reply_when_it_is_due_at_once(
+    bot: Running, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(channel, "TYPING_DELAY", 0)
     tg = bot.tg
     mina = tg.user("Mina")
     await tg.send_text(mina, "How long does delivery take?")
@@ -253,12 +275,35 @@ async def test_faq_answer_with_typing_first(bot: Running) -> None:
     assert typing.params["action"] == "typing"
     [sent] = [c for c in tg.called("sendMessage") if c.params["chat_id"] == mina["id"]]
     assert typing.at <= sent.at
-    [record] = [m for m in await bot.stored(f"telegram:{mina['id']}") if m.direction == "in"]
-    assert (record.text, record.kind, record.faq_id) == (
-        "How long does delivery take?",
-        "text",
-        "shipping-time",
-    )
+
+
+async def test_a_typing_on_its_way_lands_before_the_reply(
+    bot: Running, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(channel, "TYPING_DELAY", 0)
+    tg = bot.tg
+    mina = tg.user("Mina")
+    tg.delay("sendChatAction", 0.3, chat=mina)  # Telegram is slow to take the "typing…"
+    await tg.send_text(mina, "How long does delivery take?")
+    [reply] = await tg.replies(mina)
+    assert reply["text"] == bot.answer("shipping-time")
+    [typing] = [c for c in tg.called("sendChatAction") if c.params["chat_id"] == mina["id"]]
+    [sent] = [c for c in tg.called("sendMessage") if c.params["chat_id"] == mina["id"]]
+    assert typing.answered is not None and typing.answered <= sent.at
+
+
+async def test_a_failed_typing_is_not_retried_and_costs_no_reply(
+    bot: Running, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(channel, "TYPING_DELAY", 0)
+    tg = bot.tg
+    mina = tg.user("Mina")
+    tg.fail_next("sendChatAction", status=400, description="Bad Request: not enough rights")
+    await tg.send_text(mina, "How long does delivery take?")
+    [reply] = await tg.replies(mina)
+    assert reply["text"] == bot.answer("shipping-time")
+    typing = [c for c in tg.called("sendChatAction", ok=False) if c.params["chat_id"] == mina["id"]]
+    assert [c.status for c in typing] == [400]
 
 
 async def test_an_edited_question_is_answered_again(bot: Running) -> None:

@@ -89,6 +89,22 @@ async def test_flood_control_once(tg: FakeTelegram, http: aiohttp.ClientSession)
     assert [c.status for c in tg.calls] == [429, 200]
 
 
+async def test_a_delay_answers_late_for_its_chat_only(
+    tg: FakeTelegram, http: aiohttp.ClientSession
+) -> None:
+    slow, quick = tg.user("Slow"), tg.user("Quick")
+    tg.private(slow), tg.private(quick)
+    tg.delay("sendChatAction", 0.3, chat=slow)
+    for person in (slow, quick):
+        status, _ = await call(
+            http, tg, "sendChatAction", json={"chat_id": person["id"], "action": "typing"}
+        )
+        assert status == 200
+    late, prompt = tg.called("sendChatAction")
+    assert late.answered is not None and late.answered - late.at >= 0.3
+    assert prompt.answered is not None and prompt.answered - prompt.at < 0.3
+
+
 async def test_get_updates_long_polls_and_confirms_by_offset(
     tg: FakeTelegram, http: aiohttp.ClientSession
 ) -> None:
