@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import ctypes
 import gc
@@ -46,6 +47,8 @@ class EmbeddedNLU:
         self._encoder = encoder
         self._weights = weights or Weights()
         self._fitted: _Fitted | None = None
+        #: Parses waiting for the next batch: query, k, where the answer goes.
+        self._waiting: list[tuple[str, int, asyncio.Future[list[Scored]]]] = []
 
     @property
     def encoder(self) -> Encoder:
@@ -81,18 +84,45 @@ class EmbeddedNLU:
     async def parse(self, text: str, *, k: int = 5) -> list[Scored]:
         """The ``k`` best labels, best first; ``[]`` before ``fit`` or for a blank text.
 
-        Runs inline (2–4 ms of CPU, no await point): cheaper than a hop to a thread.
+        Runs in the event loop's thread (1–3 ms of CPU; cheaper than a hop to a
+        thread), batched: the parses that arrive while the loop works through its
+        ready callbacks — other conversations' turns, when a worker is busy — run
+        as one batch. The sentence encoder reads its 13.5 MB of weights once per
+        batch, not once per message, so a busy worker spends less per turn (a
+        batch of 8 costs about what 4 single parses do).
         """
-        fitted = self._fitted
         query = normalize(text) if isinstance(text, str) else ""
-        if fitted is None or k < 1 or not query:
+        if self._fitted is None or k < 1 or not query:
             return []
-        fused = fitted.ranker(fitted.features([analyze(query)]), self.encoder.encode([query]))[0]
-        k = min(k, len(fused))
-        top = np.argpartition(-fused, k - 1)[:k]
-        top = top[np.argsort(-fused[top], kind="stable")]
-        scores = fitted.calibration(fused[top])
-        return [Scored(fitted.labels[i], float(s)) for i, s in zip(top, scores, strict=True)]
+        loop = asyncio.get_running_loop()
+        answer: asyncio.Future[list[Scored]] = loop.create_future()
+        self._waiting.append((query, k, answer))
+        if len(self._waiting) == 1:
+            loop.call_soon(self._parse_waiting)
+        return await answer
+
+    def _parse_waiting(self) -> None:
+        waiting, self._waiting = self._waiting, []
+        try:
+            queries, ks = [query for query, _, _ in waiting], [k for _, k, _ in waiting]
+            answers = self.parse_batch(queries, ks)
+        except Exception as exc:
+            for _, _, answer in waiting:
+                if not answer.done():
+                    answer.set_exception(exc)
+            return
+        for (_, _, answer), ranked in zip(waiting, answers, strict=True):
+            if not answer.done():  # its turn may have been cancelled meanwhile
+                answer.set_result(ranked)
+
+    def parse_batch(self, queries: Sequence[str], ks: Sequence[int]) -> list[list[Scored]]:
+        """:meth:`parse` for normalized, non-blank ``queries`` at once (sync, CPU)."""
+        fitted = self._fitted
+        if fitted is None:
+            return [[] for _ in queries]
+        docs = [analyze(query) for query in queries]
+        fused_rows = fitted.ranker(fitted.features(docs), self.encoder.encode(list(queries)))
+        return [_top(fitted, fused, k) for fused, k in zip(fused_rows, ks, strict=True)]
 
     def _calibrate(
         self, docs: list[Analyzed], dense: np.ndarray, y: np.ndarray, n: int, weights: Weights
@@ -123,6 +153,15 @@ class EmbeddedNLU:
         if not best:
             return PRIOR
         return fit_platt(np.concatenate(best), np.concatenate(right))
+
+
+def _top(fitted: _Fitted, fused: np.ndarray, k: int) -> list[Scored]:
+    """The ``k`` best labels of one row of fused scores, calibrated, best first."""
+    k = min(k, len(fused))
+    top = np.argpartition(-fused, k - 1)[:k]
+    top = top[np.argsort(-fused[top], kind="stable")]
+    scores = fitted.calibration(fused[top])
+    return [Scored(fitted.labels[i], float(s)) for i, s in zip(top, scores, strict=True)]
 
 
 def _release_memory() -> None:

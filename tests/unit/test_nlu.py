@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -102,6 +104,37 @@ async def test_odd_text_never_raises(nlu: EmbeddedNLU, text: str) -> None:
     ranked = await nlu.parse(text)
     assert isinstance(ranked, list)
     assert all(isinstance(s, Scored) and 0.0 <= s.score <= 1.0 for s in ranked)
+
+
+async def test_parses_at_the_same_moment_share_one_encoding_and_keep_their_answers(
+    nlu: EmbeddedNLU,
+) -> None:
+    texts = ["when will my order arrive", "상담원 연결해 주세요", "返金してほしい", "hello"]
+    alone = [await nlu.parse(text, k=k) for text, k in zip(texts, (1, 2, 3, 5), strict=True)]
+
+    class Counting:
+        """The real encoder, counting its batches."""
+
+        dim = nlu.encoder.dim
+
+        def __init__(self) -> None:
+            self.batches: list[list[str]] = []
+
+        def encode(self, batch: Sequence[str]) -> np.ndarray:
+            self.batches.append(list(batch))
+            return nlu.encoder.encode(batch)
+
+    counting = Counting()
+    together = EmbeddedNLU(encoder=counting)
+    together.fit(EXAMPLES)
+    counting.batches.clear()
+    answers = await asyncio.gather(
+        *(together.parse(text, k=k) for text, k in zip(texts, (1, 2, 3, 5), strict=True))
+    )
+    assert len(counting.batches) == 1 and len(counting.batches[0]) == 4
+    for mine, theirs in zip(answers, alone, strict=True):
+        assert [s.label for s in mine] == [s.label for s in theirs]
+        assert [s.score for s in mine] == pytest.approx([s.score for s in theirs], abs=1e-5)
 
 
 async def test_blank_text_gives_nothing(nlu: EmbeddedNLU) -> None:
