@@ -196,3 +196,12 @@ def cpu_seconds(group: int) -> float:
             if int(fields[2]) == group:
                 total += int(fields[11]) + int(fields[12])
     return total / tick
+
+
+def machine_cpu_seconds() -> float:
+    """CPU seconds every core of the machine has been busy so far (``/proc/stat``): the
+    servers, the database, Redis, the bench itself and anything else running."""
+    with open("/proc/stat") as stat:
+        fields = [int(f) for f in stat.readline().split()[1:]]
+    idle = fields[3] + fields[4]  # idle, iowait
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
