@@ -7,6 +7,7 @@ Components take plain arguments; only the composition root (the CLI) calls
 from __future__ import annotations
 
 import os
+import sysconfig
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
@@ -19,8 +20,13 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
 def default_content_dir() -> Path:
-    """The example content shipped with the project (the repo root)."""
-    return REPO_ROOT if (REPO_ROOT / "intents").is_dir() else Path.cwd()
+    """The example content shipped with the project: the repo root in a checkout,
+    ``<prefix>/share/frontdesk/content`` when installed from a wheel, else the
+    working folder."""
+    if (REPO_ROOT / "intents").is_dir():
+        return REPO_ROOT
+    installed = Path(sysconfig.get_path("data")) / "share" / "frontdesk" / "content"
+    return installed if (installed / "intents").is_dir() else Path.cwd()
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
