@@ -4,6 +4,7 @@ The servers start once per session, on first use, and stop at its end. Each test
 gets an empty PostgreSQL namespace (``postgres_url``) and an empty Redis
 (``redis_url``). ``database_url`` runs a test once on SQLite and once on PostgreSQL.
 Missing binaries skip these tests, or fail them under ``FRONTDESK_REQUIRE_SERVERS=1``.
+Tests that talk to a platform stand-in on 127.0.0.1 use ``no_proxy``.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.servers import (
+    PROXY_VARS,
     Postgres,
     Redis,
     ServerUnavailable,
@@ -73,3 +75,11 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite+aiosqlite:///{tmp_path / 'fd.db'}"
     return str(request.getfixturevalue("postgres_url"))
+
+
+@pytest.fixture
+def no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No proxy settings in the environment: the stand-ins on 127.0.0.1 are reached directly."""
+    for var in PROXY_VARS:
+        monkeypatch.delenv(var, raising=False)
+        monkeypatch.delenv(var.lower(), raising=False)

@@ -40,6 +40,9 @@ from typing import Any
 REQUIRE = "FRONTDESK_REQUIRE_SERVERS"
 SUPERUSER = "frontdesk"
 STARTUP_SECONDS = 30.0
+#: Proxy settings, upper and lower case alike: slack_sdk and aiohttp would send requests for
+#: the stand-ins on 127.0.0.1 through a proxy (they ignore NO_PROXY).
+PROXY_VARS = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY")
 
 
 class ServerUnavailable(RuntimeError):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -11,31 +10,7 @@ from typing import Any
 
 import pytest
 
-from bot.config import default_content_dir
-
-
-def _run(tmp_path: Path, lines: list[str]) -> list[list[dict[str, Any]]]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FRONTDESK_")}
-    env["FRONTDESK_DATABASE_URL"] = f"sqlite+aiosqlite:///{tmp_path / 'fd.db'}"
-    proc = subprocess.run(
-        [sys.executable, "-m", "bot", "--content", str(default_content_dir()), "chat", "--jsonl"],
-        input="\n".join(lines) + "\n",
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=env,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stderr
-    turns: list[list[dict[str, Any]]] = [[]]
-    for raw in proc.stdout.splitlines():
-        obj = json.loads(raw)
-        if obj["type"] == "done":
-            turns.append([])
-        else:
-            turns[-1].append(obj)
-    assert turns[-1] == [], "output must end with a done line"
-    return turns[:-1]
+from tests.cli.jsonl_process import chat_turns
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +31,7 @@ def turns(tmp_path_factory: pytest.TempPathFactory) -> list[list[dict[str, Any]]
         json.dumps([1, 2, 3]),
         json.dumps({"user": "u1", "text": "bye"}),
     ]
-    return _run(tmp_path_factory.mktemp("jsonl"), lines)
+    return chat_turns(tmp_path_factory.mktemp("jsonl") / "fd.db", lines)
 
 
 def test_one_done_per_input_line(turns: list[list[dict[str, Any]]]) -> None:

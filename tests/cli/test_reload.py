@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import queue
 import subprocess
 import sys
@@ -15,6 +14,7 @@ from typing import IO, Any
 import pytest
 
 from bot.cli import main
+from tests.cli.jsonl_process import environment
 from tests.unit.contentkit import make_content
 
 FAQ = "responses/faq/shop.yml"
@@ -28,12 +28,6 @@ def edit(root: Path, old: str, new: str) -> None:
     text = path.read_text(encoding="utf-8")
     assert old in text
     path.write_text(text.replace(old, new), encoding="utf-8")
-
-
-def environment(tmp_path: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FRONTDESK_")}
-    env["FRONTDESK_DATABASE_URL"] = f"sqlite+aiosqlite:///{tmp_path / 'fd.db'}"
-    return env | extra
 
 
 class Bot:
@@ -62,7 +56,7 @@ class Bot:
         assert self.proc.stdin is not None
         self.proc.stdin.write(json.dumps({"user": user, "text": text}) + "\n")
         self.proc.stdin.flush()
-        out = []
+        out: list[dict[str, Any]] = []
         while True:
             obj = json.loads(self.lines.get(timeout=180))
             if obj["type"] == "done":
@@ -96,7 +90,7 @@ def content(tmp_path: Path) -> Path:
 @pytest.fixture
 def bot(tmp_path: Path, content: Path) -> Iterator[Bot]:
     # not watching: only `frontdesk reload` can make this bot take an edit
-    bot = Bot(content, environment(tmp_path, FRONTDESK_WATCH="0"))
+    bot = Bot(content, environment(tmp_path / "fd.db", FRONTDESK_WATCH="0"))
     try:
         yield bot
     finally:
@@ -109,7 +103,7 @@ def reload(tmp_path: Path, content: Path) -> subprocess.CompletedProcess[str]:
         capture_output=True,
         text=True,
         timeout=180,
-        env=environment(tmp_path),
+        env=environment(tmp_path / "fd.db"),
         check=False,
     )
 
@@ -144,7 +138,7 @@ def test_reload_validates_then_the_running_bot_answers_with_the_new_content(
 def test_a_watching_bot_takes_an_edit_by_itself_and_refuses_a_broken_one(
     tmp_path: Path, content: Path
 ) -> None:
-    bot = Bot(content, environment(tmp_path))
+    bot = Bot(content, environment(tmp_path / "fd.db"))
     try:
         assert bot.say("How long does delivery take?")[0]["text"] == OLD_ANSWER
         edit(content, OLD_ANSWER, NEW_ANSWER)

@@ -28,7 +28,6 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.app import App, build_app
 from bot.channels.slack import EVENTS_PATH, SlackChannel
-from bot.config import default_content_dir, load_settings
 from tests.e2e.slack_api import (
     BOT_TOKEN,
     SIGNING_SECRET,
@@ -39,24 +38,17 @@ from tests.e2e.slack_api import (
     event_request,
     sign,
 )
-from tests.servers import free_port
+from tests.e2e.slack_bot import slack_settings
+from tests.servers import PROXY_VARS, free_port
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("no_proxy")]
 
-PROXY_VARS = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY")
 QUESTIONS = (
     "How long does delivery take?",
     "Can I return a book I bought?",
     "Do you ship internationally?",
     "How do I reset my password?",
 )
-
-
-@pytest.fixture(autouse=True)
-def no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
-    for var in PROXY_VARS:
-        monkeypatch.delenv(var, raising=False)
-        monkeypatch.delenv(var.lower(), raising=False)
 
 
 @pytest.fixture
@@ -85,16 +77,7 @@ async def workers(fake: FakeSlack, postgres_url: str, redis_url: str) -> AsyncIt
 
     async def start(count: int, **overrides: Any) -> list[Worker]:
         for _ in range(count):
-            settings = load_settings(
-                environ={},
-                content_dir=default_content_dir(),
-                database_url=postgres_url,
-                redis_url=redis_url,
-                slack_api_base_url=fake.base_url,
-                slack_bot_token=BOT_TOKEN,
-                slack_signing_secret=SIGNING_SECRET,
-                **overrides,
-            )
+            settings = slack_settings(fake, postgres_url, redis_url=redis_url, **overrides)
             app = await build_app(settings)
             channel = SlackChannel.from_settings(
                 app.engine, settings, coord=app.coord, turns=app.turns
@@ -112,10 +95,8 @@ async def workers(fake: FakeSlack, postgres_url: str, redis_url: str) -> AsyncIt
 async def _deliver(
     http: aiohttp.ClientSession, url: str, body: dict[str, Any], *, retry: int = 0
 ) -> int:
-    data, headers = event_request(body)
+    data, headers = event_request(body, retry=retry)
     headers |= sign(data)
-    if retry:
-        headers |= {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "timeout"}
     async with http.post(url, data=data, headers=headers) as response:
         await response.read()
         return response.status

@@ -501,9 +501,13 @@ def sign(
     return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": f"v0={digest}"}
 
 
-def event_request(body: dict[str, Any]) -> tuple[str, dict[str, str]]:
-    """An Events API POST: JSON body and content type (sign it with :func:`sign`)."""
-    return json.dumps(body), {"Content-Type": "application/json"}
+def event_request(body: dict[str, Any], *, retry: int = 0) -> tuple[str, dict[str, str]]:
+    """An Events API POST: JSON body and content type (sign it with :func:`sign`); with
+    ``retry``, Slack's headers for that retry of the same event."""
+    headers = {"Content-Type": "application/json"}
+    if retry:
+        headers |= {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "timeout"}
+    return json.dumps(body), headers
 
 
 def interactive_request(payload: dict[str, Any]) -> tuple[str, dict[str, str]]:

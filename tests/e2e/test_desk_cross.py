@@ -12,32 +12,20 @@ import pytest
 from bot.app import build_app
 from bot.channels.slack import serve_slack
 from bot.channels.telegram import serve_telegram
-from bot.config import default_content_dir, load_settings
 from bot.handoff.settings import DeskSettings
-from tests.e2e.slack_api import APP_TOKEN, BOT_TOKEN, FakeSlack, block_actions
+from tests.e2e.slack_api import FakeSlack, block_actions
+from tests.e2e.slack_bot import DESK, in_thread, send, slack_settings, ticket_ts, wait_posts
 from tests.e2e.telegram_api import FakeTelegram
-from tests.e2e.test_desk_slack import DESK, in_thread, send, ticket_ts, wait_posts
 
-pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(autouse=True)
-def _no_proxies(monkeypatch: pytest.MonkeyPatch) -> None:
-    for var in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"):
-        monkeypatch.delenv(var, raising=False)
-        monkeypatch.delenv(var.lower(), raising=False)
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("no_proxy")]
 
 
 async def test_a_telegram_customer_served_from_the_slack_desk(tmp_path: Path) -> None:
     async with FakeSlack() as slack, FakeTelegram() as tg:
         slack.add_user("U0SORA", "Sora")
-        settings = load_settings(
-            environ={},
-            content_dir=default_content_dir(),
-            database_url=f"sqlite+aiosqlite:///{tmp_path / 'fd.db'}",
-            slack_api_base_url=slack.base_url,
-            slack_bot_token=BOT_TOKEN,
-            slack_app_token=APP_TOKEN,
+        settings = slack_settings(
+            slack,
+            f"sqlite+aiosqlite:///{tmp_path / 'fd.db'}",
             telegram_api_base_url=tg.base_url,
             telegram_bot_token=tg.token,
         )

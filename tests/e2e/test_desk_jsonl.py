@@ -3,41 +3,18 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from bot.config import default_content_dir
+from tests.cli.jsonl_process import chat_turns
 
 pytestmark = pytest.mark.slow
 
 
 def _run(db: Path, lines: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FRONTDESK_")}
-    env["FRONTDESK_DATABASE_URL"] = f"sqlite+aiosqlite:///{db}"
-    proc = subprocess.run(
-        [sys.executable, "-m", "bot", "--content", str(default_content_dir()), "chat", "--jsonl"],
-        input="".join(json.dumps(line) + "\n" for line in lines),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=env,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stderr
-    turns: list[list[dict[str, Any]]] = [[]]
-    for raw in proc.stdout.splitlines():
-        obj = json.loads(raw)
-        if obj["type"] == "done":
-            turns.append([])
-        else:
-            turns[-1].append(obj)
-    assert turns[-1] == []
-    return turns[:-1]
+    return chat_turns(db, [json.dumps(line) for line in lines])
 
 
 def _types(turn: list[dict[str, Any]]) -> list[str]:

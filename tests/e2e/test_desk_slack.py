@@ -14,49 +14,29 @@ import dataclasses
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from bot.app import App, build_app
 from bot.channels.slack import serve_slack
-from bot.config import default_content_dir, load_settings
 from bot.handoff.settings import DeskSettings
-from tests.e2e.slack_api import (
-    APP_TOKEN,
-    BOT_TOKEN,
-    SIGNING_SECRET,
-    TEAM,
-    Call,
-    FakeSlack,
-    block_actions,
-    dm,
-    event_body,
-    now_ts,
+from tests.e2e.slack_api import Call, FakeSlack, block_actions, dm
+from tests.e2e.slack_bot import (
+    DESK,
+    in_thread,
+    posts_to,
+    send,
+    slack_settings,
+    ticket_ts,
+    wait_posts,
 )
 
-pytestmark = pytest.mark.slow
-DESK = "C0DESK"
-
-
-@pytest.fixture(autouse=True)
-def _no_proxies(monkeypatch: pytest.MonkeyPatch) -> None:
-    for var in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"):
-        monkeypatch.delenv(var, raising=False)
-        monkeypatch.delenv(var.lower(), raising=False)
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("no_proxy")]
 
 
 @asynccontextmanager
 async def serving(tmp_path: Path, fake: FakeSlack) -> AsyncIterator[App]:
-    settings = load_settings(
-        environ={},
-        content_dir=default_content_dir(),
-        database_url=f"sqlite+aiosqlite:///{tmp_path / 'fd.db'}",
-        slack_api_base_url=fake.base_url,
-        slack_bot_token=BOT_TOKEN,
-        slack_app_token=APP_TOKEN,
-        slack_signing_secret=SIGNING_SECRET,
-    )
+    settings = slack_settings(fake, f"sqlite+aiosqlite:///{tmp_path / 'fd.db'}")
     app = await build_app(settings)
     assert app.desk is not None
     where = DeskSettings(platform="slack", channel=DESK)
@@ -72,36 +52,9 @@ async def serving(tmp_path: Path, fake: FakeSlack) -> AsyncIterator[App]:
         await app.close()
 
 
-async def send(fake: FakeSlack, event: dict[str, Any]) -> None:
-    await fake.wait_ack(await fake.send_envelope("events_api", event_body(event)))
-
-
 async def press(fake: FakeSlack, post: Call, index: int, user: str) -> None:
     payload = block_actions(post, index, user=user, response_url=fake.response_url())
     await fake.wait_ack(await fake.send_envelope("interactive", payload))
-
-
-def posts_to(fake: FakeSlack, channel: str) -> list[Call]:
-    return [c for c in fake.posts if c.args.get("channel") == channel]
-
-
-async def wait_posts(fake: FakeSlack, channel: str, count: int) -> list[Call]:
-    return await fake.wait_until(lambda: posts_to(fake, channel), count, what=f"posts to {channel}")
-
-
-def in_thread(text: str, ts: str, *, user: str = "U0SORA") -> dict[str, Any]:
-    now = now_ts()
-    return {
-        "type": "message",
-        "channel": DESK,
-        "channel_type": "channel",
-        "user": user,
-        "text": text,
-        "ts": now,
-        "event_ts": now,
-        "thread_ts": ts,
-        "team": TEAM,
-    }
 
 
 async def test_claim_relay_reply_note_and_resolve_from_a_slack_channel(tmp_path: Path) -> None:
@@ -146,18 +99,6 @@ async def test_claim_relay_reply_note_and_resolve_from_a_slack_channel(tmp_path:
             assert "T1 resolved by Sora" in str(updates[1].args["blocks"])
             await asyncio.sleep(0.1)
             assert len(posts_to(fake, "D0MINA")) == 5  # nothing else leaked
-
-
-async def ticket_ts(app: App) -> str:
-    """The ``ts`` of ticket T1's note, as the desk saved it on the ticket."""
-    assert app.desk is not None
-    for _ in range(100):
-        ticket = await app.desk.repository.get(1)
-        ts = (ticket.desk_refs.get("slack") or {}).get("ts") if ticket else None
-        if ts:
-            return str(ts)
-        await asyncio.sleep(0.02)
-    raise AssertionError("the note's ts was never saved")
 
 
 async def test_a_chat_ended_for_abuse_shows_a_marked_notice_in_the_desk(tmp_path: Path) -> None:

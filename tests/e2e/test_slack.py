@@ -22,16 +22,13 @@ import pytest
 from bot.app import App, build_app
 from bot.channels.slack import EVENTS_PATH, SlackChannel, serve_slack
 from bot.channels.slack_blocks import message
-from bot.config import default_content_dir, load_settings
 from bot.errors import ConfigError
 from bot.models import Action, Button, Inbound
 from bot.responses import Renderer
 from tests.e2e.slack_api import (
-    APP_TOKEN,
     BOT_ID,
     BOT_TOKEN,
     BOT_USER,
-    SIGNING_SECRET,
     Call,
     FakeSlack,
     block_actions,
@@ -42,10 +39,10 @@ from tests.e2e.slack_api import (
     mention,
     sign,
 )
+from tests.e2e.slack_bot import slack_settings
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("no_proxy")]
 
-PROXY_VARS = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY")
 #: Slack's deadline for acknowledging a request.
 ACK_DEADLINE = 3.0
 
@@ -55,14 +52,6 @@ class PreferName(random.Random):
 
     def choice(self, seq: Sequence[Any]) -> Any:  # type: ignore[override]
         return next((v for v in seq if "{name}" in str(v)), seq[0])
-
-
-@pytest.fixture(autouse=True)
-def no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
-    """slack_sdk and aiohttp would send 127.0.0.1 through a proxy (they ignore NO_PROXY)."""
-    for var in PROXY_VARS:
-        monkeypatch.delenv(var, raising=False)
-        monkeypatch.delenv(var.lower(), raising=False)
 
 
 @pytest.fixture
@@ -75,16 +64,7 @@ async def fake() -> AsyncIterator[FakeSlack]:
 
 
 async def make_app(tmp_path: Path, fake: FakeSlack, **overrides: Any) -> App:
-    settings = load_settings(
-        environ={},
-        content_dir=default_content_dir(),
-        database_url=f"sqlite+aiosqlite:///{tmp_path / 'fd.db'}",
-        slack_api_base_url=fake.base_url,
-        slack_bot_token=BOT_TOKEN,
-        slack_app_token=APP_TOKEN,
-        slack_signing_secret=SIGNING_SECRET,
-        **overrides,
-    )
+    settings = slack_settings(fake, f"sqlite+aiosqlite:///{tmp_path / 'fd.db'}", **overrides)
     app = await build_app(settings)
     app.engine.renderer = Renderer(app.content.templates, rng=PreferName())
     return app
@@ -116,9 +96,7 @@ class Slack:
             await self.fake.wait_ack(envelope)
             assert time.monotonic() - started < ACK_DEADLINE
         else:
-            data, headers = event_request(body)
-            if retry:
-                headers |= {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "timeout"}
+            data, headers = event_request(body, retry=retry)
             status = await self.post(data, headers)
             assert status == 200
         return str(body["event_id"])

@@ -23,17 +23,9 @@ from bot.config import default_content_dir, load_settings
 from tests.e2e.telegram_api import FakeTelegram
 from tests.servers import Postgres, Redis, free_port
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("no_proxy")]
 
 SECRET = "test-webhook-secret_1"
-PROXY_VARS = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY")
-
-
-@pytest.fixture(autouse=True)
-def _no_proxies(monkeypatch: pytest.MonkeyPatch) -> None:
-    for var in PROXY_VARS:
-        monkeypatch.delenv(var, raising=False)
-        monkeypatch.delenv(var.lower(), raising=False)
 
 
 @pytest.fixture
