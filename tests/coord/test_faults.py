@@ -2,9 +2,11 @@
 stand-in, a real PostgreSQL and a real Redis shared by several workers.
 
 - the same event delivered to three workers is answered once;
-- a worker killed with SIGKILL in the middle of a load loses nothing and doubles
-  nothing (``frontdesk run --workers 3``, real processes), behind Slack's Events
-  API and behind Telegram's webhook;
+- a worker killed with SIGKILL in the middle of a load loses nothing and redoes no
+  turn (``frontdesk run --workers 3``, real processes), behind Slack's Events API
+  and behind Telegram's webhook; the only reply a customer may read twice is one
+  the killed worker was sending at that instant (neither platform has an
+  idempotency key for messages: docs/scale.md);
 - a storm of 429s: every reply is delivered, in order.
 """
 
@@ -104,6 +106,25 @@ async def _deliver(
 
 def _to(fake: FakeSlack, channel: str) -> list[Call]:
     return [p for p in fake.posts if p.args.get("channel") == channel]
+
+
+#: Replies the killed worker may have been sending at the instant it died (one per
+#: conversation it was flushing): delivered, not yet marked sent, so sent again.
+IN_FLIGHT = 3
+
+
+def _resent(replies: list[list[str]], recorded: list[int]) -> int:
+    """How many replies were delivered twice, each right after itself (what a kill
+    between the platform's answer and the "sent" mark causes); fails on anything else:
+    a reply missing, an extra one that is not such a repeat, or more than
+    :data:`IN_FLIGHT` of them."""
+    resent = 0
+    for n, (texts, out) in enumerate(zip(replies, recorded, strict=True)):
+        repeats = sum(a == b for a, b in itertools.pairwise(texts))
+        assert len(texts) == out or (len(texts) == out + 1 and repeats >= 1), (n, out, texts)
+        resent += len(texts) - out
+    assert resent <= IN_FLIGHT, resent
+    return resent
 
 
 async def _recorded(url: str) -> dict[str, Counter[str]]:
@@ -255,7 +276,7 @@ async def _three_workers_up(
     return [int(p) for p in found.group(1).split(", ")], asyncio.create_task(keep_reading())
 
 
-async def test_a_worker_killed_mid_load_loses_nothing_and_doubles_nothing(
+async def test_a_worker_killed_mid_load_loses_nothing_and_redoes_no_turn(
     fake: FakeSlack, postgres_url: str, redis_url: str
 ) -> None:
     port = free_port()
@@ -315,7 +336,10 @@ async def test_a_worker_killed_mid_load_loses_nothing_and_doubles_nothing(
         recorded = await _recorded(postgres_url)
         for n in range(customers):
             assert recorded[f"slack:D{n}"]["in"] == rounds, n  # every turn, exactly once
-            assert len(_to(fake, f"D{n}")) == recorded[f"slack:D{n}"]["out"], n
+        _resent(
+            [[str(p.args.get("text")) for p in _to(fake, f"D{n}")] for n in range(customers)],
+            [recorded[f"slack:D{n}"]["out"] for n in range(customers)],
+        )
         await _reported(seen, f"worker {pids[0]} died (-9)")
     finally:
         if proc.returncode is None:
@@ -336,7 +360,7 @@ async def _reported(seen: list[str], text: str, within: float = 10.0) -> None:
     raise AssertionError(f"the supervisor never said {text!r}:\n{''.join(seen)}")
 
 
-async def test_a_telegram_webhook_worker_killed_mid_load_loses_nothing_and_doubles_nothing(
+async def test_a_telegram_webhook_worker_killed_mid_load_loses_nothing_and_redoes_no_turn(
     postgres_url: str, redis_url: str
 ) -> None:
     from tests.e2e.telegram_api import FakeTelegram
@@ -399,9 +423,11 @@ async def test_a_telegram_webhook_worker_killed_mid_load_loses_nothing_and_doubl
             await asyncio.sleep(0.5)
             recorded = await _recorded(postgres_url)
             for n, person in enumerate(people):
-                counts = recorded[f"telegram:{person['id']}"]
-                assert counts["in"] == rounds, n  # every turn, exactly once
-                assert len(tg.sent(person)) == counts["out"], n
+                assert recorded[f"telegram:{person['id']}"]["in"] == rounds, n  # exactly once
+            _resent(
+                [[str(m["text"]) for m in tg.sent(person)] for person in people],
+                [recorded[f"telegram:{person['id']}"]["out"] for person in people],
+            )
             await _reported(seen, f"worker {pids[0]} died (-9)")
         finally:
             if proc.returncode is None:
