@@ -2,6 +2,7 @@
 
     python -m bench.load [--content DIR] [--workers 1,2,4] [--rates 50,100,200,400]
                          [--duration 20] [--rasa-venv /work/rasa-venv]
+                         [--frontdesk /srv/frontdesk/venv/bin/frontdesk]
 
 For each worker count, ``frontdesk run`` serves the Slack Events API (HTTP)
 and the Telegram webhook as separate processes, against the platform stand-ins
@@ -343,6 +344,7 @@ async def bench_frontdesk(
                 slack_port=slack_port,
                 telegram_port=telegram_port,
                 log=(args.logs or tmp) / f"workers-{count}.log",
+                program=args.frontdesk,
             ) as process:
                 await until_ready(process, slack_port, (args.logs or tmp) / f"workers-{count}.log")
                 await fake_telegram.wait_until(
@@ -519,6 +521,11 @@ def _parser() -> argparse.ArgumentParser:
         help="auto: SQLite for one worker, PostgreSQL + Redis for more",
     )
     parser.add_argument("--logs", type=Path, help="keep the servers' logs in this folder")
+    parser.add_argument(
+        "--frontdesk",
+        type=Path,
+        help="an installed frontdesk executable to run instead of this checkout",
+    )
     parser.add_argument("--rasa-venv", type=Path, help="a virtualenv with rasa 3.6 to compare")
     parser.add_argument(
         "--cache",

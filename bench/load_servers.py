@@ -150,17 +150,19 @@ def workers(
     slack_port: int,
     telegram_port: int,
     log: Path,
+    program: Path | None = None,
 ) -> Iterator[subprocess.Popen[bytes]]:
     """``frontdesk run`` serving Slack Events on ``slack_port`` and the Telegram webhook.
 
     One process for ``count == 1``; ``--workers count`` otherwise. Output goes
     to ``log``; the caller waits until it is ready (the stand-ins it calls at
-    start-up run in the caller's event loop).
+    start-up run in the caller's event loop). ``program`` is another ``frontdesk``
+    executable (an installed one), run from the log's folder so that this
+    checkout's package is not the one imported; by default this checkout's.
     """
+    prefix = [sys.executable, "-m", "bot"] if program is None else [str(program)]
     command: Sequence[str] = [
-        sys.executable,
-        "-m",
-        "bot",
+        *prefix,
         "run",
         "--http",
         str(slack_port),
@@ -174,7 +176,7 @@ def workers(
     with log.open("ab") as out:
         process = subprocess.Popen(
             command,
-            cwd=ROOT,
+            cwd=ROOT if program is None else log.parent,
             env={**os.environ, **env},
             stdout=out,
             stderr=subprocess.STDOUT,
