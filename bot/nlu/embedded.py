@@ -47,8 +47,10 @@ class EmbeddedNLU:
         self._encoder = encoder
         self._weights = weights or Weights()
         self._fitted: _Fitted | None = None
-        #: Parses waiting for the next batch: query, k, where the answer goes.
+        #: Parses waiting for the next batch: query, k, where the answer goes; and the
+        #: event loop whose ready callbacks will run that batch.
         self._waiting: list[tuple[str, int, asyncio.Future[list[Scored]]]] = []
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     @property
     def encoder(self) -> Encoder:
@@ -95,10 +97,12 @@ class EmbeddedNLU:
         if self._fitted is None or k < 1 or not query:
             return []
         loop = asyncio.get_running_loop()
+        if not self._waiting or self._loop is not loop:
+            self._waiting = []  # (what a loop that stopped before its batch ran left behind)
+            self._loop = loop
+            loop.call_soon(self._parse_waiting)
         answer: asyncio.Future[list[Scored]] = loop.create_future()
         self._waiting.append((query, k, answer))
-        if len(self._waiting) == 1:
-            loop.call_soon(self._parse_waiting)
         return await answer
 
     def _parse_waiting(self) -> None:

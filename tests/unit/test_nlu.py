@@ -274,3 +274,18 @@ def test_embedding_table_stays_in_memory_when_the_cache_is_unusable(
     blocker.write_text("not a folder")
     monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
     assert _table_on_disk(np.zeros((4, 2), dtype=np.uint8)) is None
+
+
+def test_a_batch_left_by_a_stopped_event_loop_does_not_block_the_next_loop(
+    nlu: EmbeddedNLU,
+) -> None:
+    first = asyncio.new_event_loop()
+    try:
+        left = first.create_task(nlu.parse("hello"))  # waits for its batch …
+        first.call_soon(first.stop)  # … but the loop stops before the batch runs
+        first.run_forever()
+    finally:
+        first.close()
+    left._log_destroy_pending = False  # type: ignore[attr-defined]  # abandoned on purpose
+    ranked = asyncio.run(asyncio.wait_for(nlu.parse("hello"), 5))
+    assert ranked[0].label == "greet"
