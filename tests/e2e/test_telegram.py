@@ -248,15 +248,20 @@ async def test_a_quick_faq_answer_comes_without_typing(bot: Running) -> None:
     )
 
 
+async def _asks_about_delivery(bot: Running, person: dict[str, Any]) -> dict[str, Any]:
+    """``person`` asks how long delivery takes and gets the FAQ answer; returns ``person``."""
+    await bot.tg.send_text(person, "How long does delivery take?")
+    [reply] = await bot.tg.replies(person)
+    assert reply["text"] == bot.answer("shipping-time")
+    return person
+
+
 async def test_typing_shows_before_the_reply_when_it_is_due_at_once(
     bot: Running, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(channel, "TYPING_DELAY", 0)
     tg = bot.tg
-    mina = tg.user("Mina")
-    await tg.send_text(mina, "How long does delivery take?")
-    [reply] = await tg.replies(mina)
-    assert reply["text"] == bot.answer("shipping-time")
+    mina = await _asks_about_delivery(bot, tg.user("Mina"))
     [typing] = [c for c in tg.called("sendChatAction") if c.params["chat_id"] == mina["id"]]
     assert typing.params["action"] == "typing"
     [sent] = [c for c in tg.called("sendMessage") if c.params["chat_id"] == mina["id"]]
@@ -270,9 +275,7 @@ async def test_a_typing_on_its_way_lands_before_the_reply(
     tg = bot.tg
     mina = tg.user("Mina")
     tg.delay("sendChatAction", 0.3, chat=mina)  # Telegram is slow to take the "typing…"
-    await tg.send_text(mina, "How long does delivery take?")
-    [reply] = await tg.replies(mina)
-    assert reply["text"] == bot.answer("shipping-time")
+    await _asks_about_delivery(bot, mina)
     [typing] = [c for c in tg.called("sendChatAction") if c.params["chat_id"] == mina["id"]]
     [sent] = [c for c in tg.called("sendMessage") if c.params["chat_id"] == mina["id"]]
     assert typing.answered is not None and typing.answered <= sent.at
@@ -285,9 +288,7 @@ async def test_a_failed_typing_is_not_retried_and_costs_no_reply(
     tg = bot.tg
     mina = tg.user("Mina")
     tg.fail_next("sendChatAction", status=400, description="Bad Request: not enough rights")
-    await tg.send_text(mina, "How long does delivery take?")
-    [reply] = await tg.replies(mina)
-    assert reply["text"] == bot.answer("shipping-time")
+    await _asks_about_delivery(bot, mina)
     typing = [c for c in tg.called("sendChatAction", ok=False) if c.params["chat_id"] == mina["id"]]
     assert [c.status for c in typing] == [400]
 
