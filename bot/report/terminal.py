@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from rich.console import Console, RenderableType
 from rich.console import Group as RichGroup
 from rich.markup import escape
@@ -10,6 +12,10 @@ from rich.table import Table
 from rich.text import Text
 
 from bot.report.metrics import ALL, Cut, Report, Spread
+
+#: Columns of a report written to a file or a pager rather than a terminal (whose own
+#: width would apply): wide enough that no table squashes its headers and labels.
+PIPED_WIDTH = 160
 
 LABELS = {
     "no_answer": "the bot had no answer",
@@ -209,5 +215,9 @@ def render(report: Report, *, groups: int = 10) -> RenderableType:
 
 
 def print_report(report: Report, console: Console | None = None) -> None:
-    """Print the report to the terminal."""
-    (console or Console(highlight=False)).print(render(report))
+    """Print the report to the terminal (or, piped, :data:`PIPED_WIDTH` columns wide)."""
+    if console is None:
+        console = Console(highlight=False)
+        if not console.is_terminal and "COLUMNS" not in os.environ:
+            console = Console(highlight=False, width=PIPED_WIDTH)
+    console.print(render(report))

@@ -36,6 +36,7 @@ async def test_tables_in_the_terminal_and_a_page_on_request(
         )
     ]  # fmt: skip
     assert "Do you ship to Canada?" in out
+    assert "│ language: en " in out and "…" not in out  # piped: wide, nothing cut short
     assert f"wrote {page}" in captured.err.replace("\n", "")
     assert page.read_text(encoding="utf-8").startswith("<!doctype html>")
 
