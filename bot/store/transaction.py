@@ -18,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-import weakref
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -95,28 +94,10 @@ async def execute(
     store's database. Pass ``idempotent=False`` for an INSERT. ``params`` are the
     statement's bound values: a statement built once with ``bindparam`` and run with
     ``params`` costs a fraction of one built per call (see :mod:`bot.store.sql`).
-
-    An idempotent statement runs in autocommit mode: one statement is atomic on its
-    own, and PostgreSQL is spared a ``BEGIN`` and a ``COMMIT`` round trip. A
-    non-idempotent one keeps the explicit transaction, whose commit tells whether
-    it landed.
     """
 
     async def run(conn: AsyncConnection) -> sa.CursorResult[Any]:
         result: sa.CursorResult[Any] = await conn.execute(stmt, params)
         return result
 
-    if idempotent:
-        return await transaction(autocommit(engine), run)
-    return await transaction(engine, run, idempotent=False)
-
-
-def autocommit(engine: AsyncEngine) -> AsyncEngine:
-    """``engine`` in autocommit mode, sharing its pool (each statement commits alone)."""
-    found = _AUTOCOMMIT.get(engine)
-    if found is None:
-        found = _AUTOCOMMIT[engine] = engine.execution_options(isolation_level="AUTOCOMMIT")
-    return found
-
-
-_AUTOCOMMIT: weakref.WeakKeyDictionary[AsyncEngine, AsyncEngine] = weakref.WeakKeyDictionary()
+    return await transaction(engine, run, idempotent=idempotent)
