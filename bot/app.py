@@ -281,7 +281,7 @@ async def build_app(settings: Settings, *, nlu: NLU | None = None) -> App:
     guard, offers = _guard(loaded, store), _offers(loaded, store, settings)
     desk = Desk(
         content=loaded.content, store=store, settings=loaded.handoff, describer=guard,
-        offers=offers,
+        offers=offers, coord=coord,
     )  # fmt: skip
     rate = rate_stage(Limit(settings.rate_messages, settings.rate_window, settings.rate_burst))
     engine = Engine(

@@ -11,8 +11,11 @@ Two stages sit in the engine (see ``build_app``):
   business hours, apologises and promises a time), and records the mood.
 
 Agents act through :meth:`Desk.act` (JSONL, console, Slack, Telegram); what
-must reach the customer comes back in an :class:`Outcome`. The state lives in
-the database, so a restart keeps tickets and the relay.
+must reach the customer comes back in an :class:`Outcome`. An action that
+changes the conversation (return, resolve, takeover) holds the conversation's
+lock (:mod:`bot.coord`), so it runs before or after a customer's turn, never in
+the middle of one — in any worker. The state lives in the database, so a
+restart keeps tickets and the relay.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from bot.content.model import Content
+from bot.coord import Coordinator, LocalCoordinator
 from bot.errors import StoreError
 from bot.handoff.drafts import save_draft
 from bot.handoff.repository import Ticket, TicketRepository, parse_code
@@ -128,6 +132,7 @@ class Desk:
         offers: Resolver | None = None,
         summarizer: Summarizer | None = None,
         clock: Clock | None = None,
+        coord: Coordinator | None = None,
     ) -> None:
         self.content = content
         self.store = store
@@ -137,6 +142,8 @@ class Desk:
         self.offers = offers
         self.summarizer = summarizer or ExtractiveSummarizer()
         self.clock = clock or (lambda: datetime.now(UTC))
+        #: Holds a conversation while an agent changes it (the turns' coordinator).
+        self.coord: Coordinator = coord or LocalCoordinator()
         self.renderer = Renderer(content.templates)
         self.listeners: list[Listener] = []
         self.notice_listeners: list[NoticeListener] = []
@@ -402,7 +409,8 @@ class Desk:
             event = DeskEvent("released", fresh, agent=agent)
             await self.publish([event])
             return Outcome(fresh, events=[event])
-        return await self._close(ticket, agent, action, now)
+        async with self.coord.hold(ticket.conv_key):
+            return await self._close(ticket, agent, action, now)
 
     async def takeover(
         self, agent: str, target: str, *, name: str | None = None, handle: str | None = None
@@ -416,7 +424,13 @@ class Desk:
             conv = await self.store.conversation(int(target))
         if conv is None or conv.status is State.ENDED:
             return Outcome(error=f"no open conversation '{target}'")
-        name = name or agent
+        async with self.coord.hold(conv.key):
+            return await self._takeover(conv.id, target, agent, name or agent)
+
+    async def _takeover(self, conv_id: int, target: str, agent: str, name: str) -> Outcome:
+        conv = await self.store.conversation(conv_id)  # as the last turn left it
+        if conv is None or conv.status is State.ENDED:
+            return Outcome(error=f"no open conversation '{target}'")
         existing = await self.repository.open_for(conv.id)
         if existing is not None:
             if existing.status == "queued":

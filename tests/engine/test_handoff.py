@@ -193,6 +193,38 @@ async def test_return_to_the_bot_says_so_and_continues(app: App, chat: Chat) -> 
     assert not relays(chat) and "business day" in chat.text
 
 
+async def test_a_resolve_during_a_customers_turn_waits_for_it(app: App, chat: Chat) -> None:
+    desk = desk_of(app)
+    code = await hand_off(chat)
+    await desk.act("a1", code, "claim")
+    async with app.coord.hold(str(chat.key)):  # the customer's turn is under way
+        resolving = asyncio.create_task(desk.act("a1", code, "resolve"))
+        await asyncio.sleep(0.1)
+        assert not resolving.done()
+        await chat.say("one more thing: can I pay by card?")
+        assert [r.text for r in relays(chat)] == ["one more thing: can I pay by card?"]
+    resolved = await resolving
+    assert not resolved.error and "resolved" in resolved.customer[0].text  # type: ignore[union-attr]
+    assert await status(app, chat) is State.ACTIVE
+    await chat.press("feedback:4")  # the stars of the resolve count: the turn kept them
+    assert (await chat.understood()).intent == "feedback" and not relays(chat)
+
+
+async def test_a_takeover_during_a_customers_turn_waits_for_it(app: App, chat: Chat) -> None:
+    desk = desk_of(app)
+    await chat.say("hello")
+    async with app.coord.hold(str(chat.key)):
+        taking = asyncio.create_task(desk.takeover("a1", str(chat.key), name="Sora"))
+        await asyncio.sleep(0.1)
+        assert not taking.done()
+        await chat.say("How long does delivery take?")
+        assert "business day" in chat.text and not relays(chat)  # the bot still answers
+    assert not (await taking).error
+    assert await status(app, chat) is State.WITH_AGENT
+    await chat.say("are you there?")
+    assert [r.text for r in relays(chat)] == ["are you there?"]
+
+
 async def test_the_claim_race_has_exactly_one_winner(app: App, chat: Chat) -> None:
     desk = desk_of(app)
     code = await hand_off(chat)
