@@ -342,10 +342,20 @@ async def test_a_worker_killed_mid_load_loses_nothing_and_redoes_no_turn(
         )
         await _reported(seen, f"worker {pids[0]} died (-9)")
     finally:
-        if proc.returncode is None:
-            proc.send_signal(signal.SIGTERM)
-        async with asyncio.timeout(30):
-            code = await proc.wait()
+        code = await _stop(proc)
+    _clean_exit(code, seen)
+
+
+async def _stop(proc: asyncio.subprocess.Process) -> int:
+    """SIGTERM the supervisor (unless it is gone already); its exit code."""
+    if proc.returncode is None:
+        proc.send_signal(signal.SIGTERM)
+    async with asyncio.timeout(30):
+        return await proc.wait()
+
+
+def _clean_exit(code: int, seen: list[str]) -> None:
+    """The supervisor stopped cleanly: exit code 0 and no traceback in its log."""
     log = "".join(seen)
     assert code == 0, log
     assert "Traceback" not in log, log
@@ -430,10 +440,5 @@ async def test_a_telegram_webhook_worker_killed_mid_load_loses_nothing_and_redoe
             )
             await _reported(seen, f"worker {pids[0]} died (-9)")
         finally:
-            if proc.returncode is None:
-                proc.send_signal(signal.SIGTERM)
-            async with asyncio.timeout(30):
-                code = await proc.wait()
-        log = "".join(seen)
-        assert code == 0, log
-        assert "Traceback" not in log, log
+            code = await _stop(proc)
+        _clean_exit(code, seen)

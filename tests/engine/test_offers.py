@@ -25,32 +25,7 @@ from bot.offers import OfferRepository, OfferStats
 from bot.offers.stage import OfferStage, offer_stage
 from bot.turn import Turn
 from tests.harness import Chat, start_app
-from tests.unit.contentkit import make_content, write
-
-FAQ = """\
-faq:
-- id: shipping-time
-  questions:
-    en: ["How long does delivery take?", "When will my order arrive?"]
-    ko: ["배송은 얼마나 걸리나요?", "택배 언제 와요?"]
-    ja: ["配送にはどのくらいかかりますか？", "いつ届きますか？"]
-  answer:
-    en: "Orders arrive in 2 to 4 business days."
-    ko: "주문은 영업일 기준 2~4일 후 도착합니다."
-    ja: "ご注文は2〜4営業日でお届けします。"
-  tags: [shipping]
-  offers: [express]
-- id: returns
-  questions:
-    en: ["How do I return an item?", "Can I send my order back?"]
-    ko: ["반품은 어떻게 하나요?", "상품을 돌려보낼 수 있나요?"]
-    ja: ["返品の方法を教えてください", "商品を返送できますか？"]
-  answer:
-    en: "You can return any item within 30 days for a full refund."
-    ko: "30일 이내에 반품하시면 전액 환불해 드립니다."
-    ja: "30日以内であれば返品・全額返金が可能です。"
-  tags: [returns]
-"""
+from tests.unit.contentkit import FAQ, make_content, write
 
 OFFERS = """\
 offers:
