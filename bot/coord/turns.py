@@ -39,6 +39,7 @@ from bot.errors import StoreError
 from bot.language import detect
 from bot.models import Action, ConversationKey, Inbound, Reply
 from bot.store.sql import execute
+from bot.store.transaction import single_statements
 
 if TYPE_CHECKING:
     from bot.engine import Engine
@@ -182,8 +183,8 @@ class Turns:
             "tries": 0,
             "created_at": datetime.now(UTC),
         }
-        try:
-            async with self.db.begin() as conn:
+        try:  # one INSERT, atomic alone: no BEGIN/COMMIT on PostgreSQL
+            async with single_statements(self.db).begin() as conn:
                 await conn.execute(_KEEP, row)
         except IntegrityError:
             log.info("event %s delivered again; already kept", event)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import weakref
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -100,4 +101,26 @@ async def execute(
         result: sa.CursorResult[Any] = await conn.execute(stmt, params)
         return result
 
+    if idempotent:  # a lost autocommit would be retried: only where that is harmless
+        engine = single_statements(engine)
     return await transaction(engine, run, idempotent=idempotent)
+
+
+def single_statements(engine: AsyncEngine) -> AsyncEngine:
+    """Where to run a statement that is its own transaction.
+
+    On PostgreSQL, ``engine`` in autocommit mode (sharing its pool): one statement is
+    atomic alone, and each saves a ``BEGIN`` and a ``COMMIT`` round trip — about 5 % of
+    a turn's machine CPU under load (``bench/load.py``, docs/benchmarks.md). Elsewhere
+    ``engine`` itself: SQLite has no round trips to save and pays for switching modes
+    (+0.12 ms a statement, ``bench/store.py``).
+    """
+    if engine.dialect.name != "postgresql":
+        return engine
+    found = _AUTOCOMMIT.get(engine)
+    if found is None:
+        found = _AUTOCOMMIT[engine] = engine.execution_options(isolation_level="AUTOCOMMIT")
+    return found
+
+
+_AUTOCOMMIT: weakref.WeakKeyDictionary[AsyncEngine, AsyncEngine] = weakref.WeakKeyDictionary()
