@@ -71,7 +71,7 @@ class Verdict:
     """The guard's decision for a turn."""
 
     act: Act
-    why: str = ""  # accepted | rising | level (handoff), physical | legal (threat)
+    why: str = ""  # accepted | asked | rising | level (handoff), physical | legal (threat)
 
 
 def similarity(a: str, b: str) -> float:
@@ -133,6 +133,9 @@ def step(
         memory.handed_off = True
         return Verdict(Act.HANDOFF, why)
     if not memory.offered and memory.level >= f.offer:
+        if reading.person:  # upset and asking for a person outright: no need to offer one
+            memory.handed_off = True
+            return Verdict(Act.HANDOFF, "asked")
         memory.offered = memory.level
         return Verdict(Act.OFFER)
     return Verdict(Act.NONE)

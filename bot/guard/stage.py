@@ -146,14 +146,18 @@ class Guard:
             button = Button(turn.render("button_human") or "👤", BUTTON_HUMAN)
             turn.say("guard_frustration", buttons=(button,), topic=self._topic(turn, memory))
         else:
-            turn.say("guard_handoff", topic=self._topic(turn, memory))
+            turn.say("guard_handoff", topic=self._topic(turn, memory, reading))
             summary = memory.topic or preview(turn.text, 200)
-            turn.actions.append(Handoff(reason="frustration", summary=summary, priority="high"))
+            reason = "customer_request" if verdict.why == "asked" else "frustration"
+            turn.actions.append(Handoff(reason=reason, summary=summary, priority="high"))
 
-    def _topic(self, turn: Turn, memory: Memory) -> str:
-        """What the customer asked about, quoted in their words, or a neutral phrase."""
+    def _topic(self, turn: Turn, memory: Memory, reading: Reading | None = None) -> str:
+        """What the customer asked about, quoted in their words, or a neutral phrase
+        (never their request for a person or their yes: "about “I WANT A HUMAN”" helps
+        nobody)."""
         text = memory.topic
-        if not text and memory.clean and len(turn.text) >= 8:
+        asked = reading is not None and (reading.person or reading.accept)
+        if not text and memory.clean and not asked and len(turn.text) >= 8:
             text = preview(turn.text, TOPIC_CHARS)
         if text:
             return turn.render("guard_quote", topic=text) or text

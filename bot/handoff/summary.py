@@ -33,7 +33,7 @@ FACT_PATTERNS: dict[str, re.Pattern[str]] = {
         re.IGNORECASE,
     ),
 }
-_SENTENCE = re.compile(r"(?<=[.!?])\s+|(?<=[。！？])\s*|\n+")
+_SENTENCE = re.compile(r"(?<=[.!?])\s+|(?<=[。！？])(?![。！？!?])\s*|\n+")
 #: Words that make a sentence more likely to state the problem.
 PROBLEM_WORDS = (
     "not", "never", "still", "wrong", "broken", "damaged", "missing", "late", "refund",
@@ -87,7 +87,8 @@ class ExtractiveSummarizer:
         for text in messages:
             for sentence in _SENTENCE.split(text):
                 sentence = sentence.strip()
-                if not sentence or sentence.lower().strip("!?.。！？ ") in SMALL_TALK:
+                words = sentence.lower().strip("!?.。！？ ")
+                if not words or words in SMALL_TALK:
                     continue
                 order += 1
                 candidates.append((self._score(sentence), order, sentence))

@@ -166,6 +166,23 @@ async def test_a_single_mild_complaint_is_not_handed_off(
     assert not recorder.moods[-1].abuse
 
 
+UPSET_ASKING = {
+    "en": "THIS IS USELESS!!! I WANT A HUMAN",
+    "ko": "진짜 최악이에요 상담원 연결해 주세요!!",
+    "ja": "最悪です。担当者をお願いします！！",
+}
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_upset_and_asking_for_a_person_is_handed_off_at_once(chat: Chat, lang: str) -> None:
+    await chat.say(UPSET_ASKING[lang])
+    assert said(chat, "guard_handoff", lang)
+    assert "human" not in chat.buttons  # no offer of what they just asked for
+    assert UPSET_ASKING[lang] not in chat.text  # nor their demand quoted back as the topic
+    [handoff] = chat.handoffs
+    assert (handoff.reason, handoff.priority) == ("customer_request", "high")
+
+
 async def test_accepting_the_offer_hands_off(chat: Chat) -> None:
     await chat.say(QUESTION["en"])
     await chat.say(RISING["en"][0])

@@ -48,6 +48,11 @@ def test_key_sentences_keep_substance_and_order() -> None:
     ]
 
 
+def test_key_sentences_keep_a_run_of_marks_with_its_sentence() -> None:
+    picked = S.key_sentences(["最悪です。担当者をお願いします！！", "本当に？！", "!!!"], limit=5)
+    assert picked == ["最悪です。", "担当者をお願いします！！", "本当に？！"]
+
+
 def test_key_sentences_in_japanese_split_on_full_stops() -> None:
     picked = S.key_sentences(["こんにちは。本がまだ届きません。注文番号は 5521 です。"], limit=2)
     assert picked == ["本がまだ届きません。", "注文番号は 5521 です。"]
