@@ -30,9 +30,10 @@ TEST_KEYS = frozenset({"name", "user", "steps"})
 USER_KEYS = frozenset({"name", "id"})
 SAY_KEYS = ("user", "button")
 CHECK_KEYS = frozenset(
-    {"faq", "intent", "reply_contains", "reply_not_contains", "actions", "buttons", "lang"}
+    {"faq", "intent", "reply_contains", "reply_not_contains", "actions", "buttons", "no_buttons"}
+    | {"lang"}
 )
-LIST_KEYS = frozenset({"reply_contains", "reply_not_contains", "actions", "buttons"})
+LIST_KEYS = frozenset({"reply_contains", "reply_not_contains", "actions", "buttons", "no_buttons"})
 
 
 class BadTest(ValueError):
@@ -321,6 +322,9 @@ class _Runner:
         for payload in checks.get("buttons", []):
             if payload not in payloads:
                 out.append(f"expected button {payload!r}, offered {payloads}")
+        for payload in checks.get("no_buttons", []):
+            if payload in payloads:
+                out.append(f"expected no button {payload!r}, offered {payloads}")
         if "lang" in checks:
             got_lang = detect(said, default=checks["lang"]) if said else None
             if got_lang != checks["lang"]:

@@ -2,6 +2,10 @@
 
 Pure and synchronous: the stage and ``bench/guard.py`` run the same code. The
 memory lives in the conversation's JSON state under ``"guard"``.
+
+A calm message is never cut off: when only the bot's earlier failures carry the
+level over a threshold, the verdict is *held* (``Verdict.held``) and the bot tries
+to answer first; :func:`confirm` makes it stand if the bot fails again that turn.
 """
 
 from __future__ import annotations
@@ -49,6 +53,7 @@ class Memory:
     history: dict[str, int] = field(default_factory=dict)  # earlier conversations, counted
     thanked: bool = False  # the customer thanked the bot in this conversation
     saved: list[Any] = field(default_factory=list)  # the mood last stored
+    held: list[str] = field(default_factory=list)  # this turn's held verdict: [act, why]
 
     @classmethod
     def from_state(cls, data: Any) -> Memory:
@@ -72,6 +77,8 @@ class Verdict:
 
     act: Act
     why: str = ""  # accepted | asked | rising | level (handoff), physical | legal (threat)
+    #: Only if the bot fails this turn too: the message itself was calm (see the module).
+    held: bool = False
 
 
 def similarity(a: str, b: str) -> float:
@@ -129,16 +136,25 @@ def step(
         why = "level"
     elif memory.offered and added and memory.level > max(before, memory.offered):
         why = "rising"
+    calm = not reading.added and not repeat  # only the bot's failures raised the level
     if why:
-        memory.handed_off = True
-        return Verdict(Act.HANDOFF, why)
+        return confirm(memory, Verdict(Act.HANDOFF, why, held=calm and why != "accepted"))
     if not memory.offered and memory.level >= f.offer:
         if reading.person:  # upset and asking for a person outright: no need to offer one
-            memory.handed_off = True
-            return Verdict(Act.HANDOFF, "asked")
-        memory.offered = memory.level
-        return Verdict(Act.OFFER)
+            return confirm(memory, Verdict(Act.HANDOFF, "asked"))
+        return confirm(memory, Verdict(Act.OFFER, held=calm))
     return Verdict(Act.NONE)
+
+
+def confirm(memory: Memory, verdict: Verdict) -> Verdict:
+    """Remember an offer or a handoff as made, unless it is held; the verdict."""
+    if verdict.held:
+        return verdict
+    if verdict.act is Act.HANDOFF:
+        memory.handed_off = True
+    elif verdict.act is Act.OFFER:
+        memory.offered = memory.level
+    return verdict
 
 
 def relieve(memory: Memory, settings: GuardSettings) -> None:

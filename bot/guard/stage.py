@@ -1,7 +1,9 @@
 """The guard stage: reads every customer turn before the policy and acts as good staff would.
 
 - Rising frustration: apologise, repeat back what the customer asked about,
-  offer a person; hand off when they accept or the level keeps rising.
+  offer a person; hand off when they accept or the level keeps rising. A calm
+  message is answered first: when only the bot's failures raised the level, the
+  offer (or handoff) waits to see whether the bot fails again.
 - First abuse: ask politely but firmly to stop, then keep helping. Again: end
   the conversation and flag the customer, with the messages.
 - A threat: a calm reply, an urgent handoff and a ``threat`` flag.
@@ -24,10 +26,10 @@ from typing import Any, TypeVar
 from bot.errors import StoreError
 from bot.guard.content import GuardContent, load_guard
 from bot.guard.customer import History, classify
-from bot.guard.mood import Act, Memory, Verdict, frustrated, is_repeat, relieve, step
+from bot.guard.mood import Act, Memory, Verdict, confirm, frustrated, is_repeat, relieve, step
 from bot.guard.repository import ConversationMood, GuardRepository, hostile
 from bot.guard.signals import Reader, Reading
-from bot.models import Button, End, Flag, Handoff, State
+from bot.models import Button, End, Flag, Handoff, Reply, State
 from bot.policy import BUTTON_HUMAN
 from bot.store.sql import SqlStore
 from bot.text import preview
@@ -90,6 +92,8 @@ class Guard:
         if with_agent:
             if verdict.act is Act.THREAT:
                 await self._flag(turn, memory, "threat", _threat_reason(verdict), [turn.text])
+        elif verdict.held:
+            memory.held = [verdict.act.value, verdict.why]  # the bot tries first (after())
         else:
             await self._act(turn, memory, verdict, reading)
         await self._retype(turn, memory)
@@ -105,6 +109,8 @@ class Guard:
         if topical and memory.clean and turn.inbound.button is None and len(turn.text) >= 4:
             memory.topic = preview(turn.text, TOPIC_CHARS)
         memory.thanked = memory.thanked or understood.intent == "thanks"
+        if memory.held:
+            await self._unhold(turn, memory)
         mood = ConversationMood(memory.peak, memory.strikes, memory.threats, memory.thanked)
         if list(dataclasses.astuple(mood)) != memory.saved:
             conv, customer = turn.conv.id, turn.customer.id
@@ -150,6 +156,21 @@ class Guard:
             summary = memory.topic or preview(turn.text, 200)
             reason = "customer_request" if verdict.why == "asked" else "frustration"
             turn.actions.append(Handoff(reason=reason, summary=summary, priority="high"))
+
+    async def _unhold(self, turn: Turn, memory: Memory) -> None:
+        """A held offer or handoff stands if the bot failed to answer the calm message
+        too (a clarifying question replaced by the handoff); otherwise it lapses."""
+        act, why = memory.held
+        memory.held = []
+        failed = turn.understood.intent in ("clarify", "fallback")
+        handed = any(isinstance(a, Handoff) for a in turn.actions)
+        if not failed or handed or turn.conv.status is not State.ACTIVE:
+            return
+        verdict = confirm(memory, Verdict(Act(act), why))
+        if verdict.act is Act.HANDOFF:
+            turn.actions = [a for a in turn.actions if not isinstance(a, Reply)]
+            turn.state.pop("pending", None)
+        await self._act(turn, memory, verdict, Reading())
 
     def _topic(self, turn: Turn, memory: Memory, reading: Reading | None = None) -> str:
         """What the customer asked about, quoted in their words, or a neutral phrase

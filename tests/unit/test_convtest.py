@@ -57,6 +57,17 @@ tests:
 """
 
 
+NO_STARS = """\
+tests:
+- name: no stars before the thanks
+  steps:
+  - user: How long does delivery take?
+    no_buttons: ["feedback:5"]
+  - user: thank you!
+    no_buttons: ["feedback:5"]
+"""
+
+
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     content = make_content(tmp_path / "content")
@@ -93,6 +104,14 @@ async def test_a_failing_file_reports_expected_and_got(settings: Settings, tmp_p
     assert problems[1].startswith("expected button 'faq:returns', offered [")
     assert problems[2:] == ["expected a reply in 'ko', got 'en'"]
     assert "bot said: Orders arrive in 2 to 4 business days." in str(failure)
+
+
+async def test_a_button_that_must_not_be_offered(settings: Settings, tmp_path: Path) -> None:
+    path = write(tmp_path, "stars.yml", NO_STARS)
+    report = await run_tests(settings, [path])
+    [failure] = report.failures
+    assert failure.step == 2
+    assert "expected no button 'feedback:5', offered [" in failure.message
 
 
 async def test_main_prints_failures_and_a_summary(
