@@ -76,6 +76,7 @@ ENGINE_TEMPLATES = REQUIRED_TEMPLATES | {
     "rephrase",
     "company_name",
     "slow_down",
+    "handoff_waiting",
 }
 #: The manner rule: never say "I don't know" (matched case-insensitively).
 FORBIDDEN = (

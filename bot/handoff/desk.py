@@ -53,6 +53,9 @@ TAKEOVER = "takeover"
 TAKEOVER_REASON = "agent_takeover"
 MIN_WAIT, MAX_WAIT = timedelta(minutes=1), timedelta(hours=4)
 MOODS_KEPT = 20
+#: A customer writing while their ticket waits in the queue hears where it stands at
+#: most this often (their messages go to the ticket either way).
+STATUS_EVERY = timedelta(minutes=1)
 
 
 class Describer(Protocol):
@@ -313,6 +316,7 @@ class Desk:
         await self.repository.update(ticket.id, note=note)
         ticket.note = note
         hand["ticket"] = ticket.code
+        hand["told_at"] = now.isoformat()
         conv.status = State.WITH_AGENT
         if promised is None:
             told = turn.render("handoff_connecting", wait=_wait_words(wait, turn.lang))
@@ -638,7 +642,7 @@ class RelayStage:
         turn.done = True
         turn.understood.intent = "relay"
         outcome = await self.desk.expire(ticket, turn.inbound.at)
-        turn.actions += outcome.customer
+        turn.actions += outcome.customer or await self._status(turn, ticket)
         text = turn.text if turn.inbound.button is None else f"[button] {turn.inbound.button}"
         if not text:
             text = f"[{turn.inbound.kind}]"
@@ -650,6 +654,26 @@ class RelayStage:
 
     async def after(self, turn: Turn) -> None:
         return None
+
+    async def _status(self, turn: Turn, ticket: Ticket) -> list[Action]:
+        """Still in the queue: say so, with the wait, unless said within STATUS_EVERY."""
+        if (
+            ticket.status != "queued"
+            or ticket.follow_up
+            or not turn.renderer.has("handoff_waiting")
+        ):
+            return []
+        hand = turn.state.setdefault("handoff", {})
+        now = turn.inbound.at
+        try:
+            told = datetime.fromisoformat(hand.get("told_at") or "")
+        except ValueError:
+            told = None
+        if told is not None and now - told < STATUS_EVERY:
+            return []
+        hand["told_at"] = now.isoformat()
+        wait = _wait_words(await self.desk.expected_wait(), turn.lang)
+        return [Reply(text)] if (text := turn.render("handoff_waiting", wait=wait)) else []
 
 
 class TicketStage:

@@ -345,6 +345,27 @@ async def test_no_agent_within_the_time_limit_on_the_next_message(app: App, chat
     assert "sorry" not in chat.text  # told once
 
 
+async def test_writing_while_queued_hears_where_it_stands_once_a_minute(
+    app: App, chat: Chat
+) -> None:
+    configure(app, claim_timeout=timedelta(minutes=10))
+    code = await hand_off(chat)
+    start = datetime.now(UTC)
+
+    async def say_at(seconds: int, text: str) -> list[str]:
+        await chat.say(text, at=start + timedelta(seconds=seconds))  # type: ignore[arg-type]
+        assert [r.text for r in relays(chat)] == [text]  # the agent gets it either way
+        return [a.text for a in chat.last if isinstance(a, Reply)]
+
+    assert await say_at(20, "ok") == []  # just told the wait
+    [status] = await say_at(90, "how much longer?")
+    assert "still in the queue" in status and "minute" in status and "Mina" in status
+    assert await say_at(110, "hello??") == []  # once a minute at most
+    assert len(await say_at(200, "anyone?")) == 1
+    await desk_of(app).act("a1", code, "claim")
+    assert await say_at(400, "hi!") == []  # a person is here: no more queue news
+
+
 async def test_no_agent_within_the_time_limit_by_the_periodic_check(app: App, chat: Chat) -> None:
     desk = configure(app, claim_timeout=timedelta(minutes=10))
     await hand_off(chat)
