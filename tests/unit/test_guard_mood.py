@@ -4,7 +4,17 @@ import pytest
 
 from bot.config import default_content_dir
 from bot.guard.content import load_guard
-from bot.guard.mood import Act, Memory, frustrated, is_repeat, relieve, similarity, step
+from bot.guard.mood import (
+    Act,
+    Memory,
+    Verdict,
+    confirm,
+    frustrated,
+    is_repeat,
+    relieve,
+    similarity,
+    step,
+)
 from bot.guard.settings import GuardSettings
 from bot.guard.signals import Reading
 
@@ -47,6 +57,37 @@ def test_bot_failures_add_frustration(settings: GuardSettings) -> None:
     memory = Memory()
     step(memory, Reading(), settings, failures=2)
     assert memory.level == pytest.approx(2 * settings.frustration.weights.failure)
+
+
+def test_failures_alone_hold_the_offer_until_the_bot_fails_again(
+    settings: GuardSettings,
+) -> None:
+    memory = Memory(level=0.4)
+    verdict = step(memory, Reading(), settings, failures=3)  # a calm message
+    assert (verdict.act, verdict.held) == (Act.OFFER, True)
+    assert memory.offered == 0  # nothing offered yet: the bot tries to answer first
+    confirm(memory, Verdict(verdict.act, verdict.why))  # it failed again
+    assert memory.offered == memory.level
+
+
+def test_failures_alone_hold_a_handoff_too(settings: GuardSettings) -> None:
+    memory = Memory(level=0.8, offered=0.6)
+    verdict = step(memory, Reading(), settings, failures=3)
+    assert (verdict.act, verdict.held) == (Act.HANDOFF, True) and not memory.handed_off
+
+
+def test_a_message_with_frustration_of_its_own_is_not_held(settings: GuardSettings) -> None:
+    memory = Memory(level=0.4)
+    verdict = step(memory, Reading(added=0.2), settings, failures=1)
+    assert (verdict.act, verdict.held) == (Act.OFFER, False) and memory.offered
+
+
+def test_upset_and_asking_for_a_person_hands_off_without_an_offer(
+    settings: GuardSettings,
+) -> None:
+    memory = Memory(level=0.3)
+    verdict = step(memory, Reading(added=0.5, person=True), settings)
+    assert (verdict.act, verdict.why) == (Act.HANDOFF, "asked") and memory.handed_off
 
 
 def test_abuse_twice_ends(settings: GuardSettings) -> None:
