@@ -29,11 +29,8 @@ PLATFORM = "test"
 TEST_KEYS = frozenset({"name", "user", "steps"})
 USER_KEYS = frozenset({"name", "id"})
 SAY_KEYS = ("user", "button")
-CHECK_KEYS = frozenset(
-    {"faq", "intent", "reply_contains", "reply_not_contains", "actions", "buttons", "no_buttons"}
-    | {"lang"}
-)
 LIST_KEYS = frozenset({"reply_contains", "reply_not_contains", "actions", "buttons", "no_buttons"})
+CHECK_KEYS = LIST_KEYS | {"faq", "intent", "lang"}
 
 
 class BadTest(ValueError):

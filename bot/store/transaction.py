@@ -110,8 +110,8 @@ def single_statements(engine: AsyncEngine) -> AsyncEngine:
     """Where to run a statement that is its own transaction.
 
     On PostgreSQL, ``engine`` in autocommit mode (sharing its pool): one statement is
-    atomic alone, and each saves a ``BEGIN`` and a ``COMMIT`` round trip — about 5 % of
-    a turn's machine CPU under load (``bench/load.py``, docs/benchmarks.md). Elsewhere
+    atomic alone, and each saves a ``BEGIN`` and a ``COMMIT`` round trip — 2–5 % of a
+    turn's machine CPU under load (``bench/load.py``, docs/benchmarks.md). Elsewhere
     ``engine`` itself: SQLite has no round trips to save and pays for switching modes
     (+0.12 ms a statement, ``bench/store.py``).
     """
