@@ -31,6 +31,8 @@ LABEL_PREFIX = FAQ_PREFIX
 FORMAT_VERSION = "3.1"
 #: Epochs of Rasa's default pipeline; a quick CI model passes fewer.
 DEFAULT_EPOCHS = 100
+#: Every neural part of the pipeline and policies starts from this seed (repeatable training).
+SEED = 1
 
 
 class _Dumper(yaml.SafeDumper):
@@ -76,20 +78,27 @@ def nlu_data(examples: Iterable[Example]) -> dict[str, Any]:
 
 
 def pipeline(epochs: int = DEFAULT_EPOCHS) -> list[dict[str, Any]]:
-    """Rasa 3.6's default pipeline (what ``rasa init`` leaves to auto-configuration)."""
+    """Rasa 3.6's default pipeline (what ``rasa init`` leaves to auto-configuration), its
+    neural parts seeded (:data:`SEED`) so that the same project trains the same model."""
     return [
         {"name": "WhitespaceTokenizer"},
         {"name": "RegexFeaturizer"},
         {"name": "LexicalSyntacticFeaturizer"},
         {"name": "CountVectorsFeaturizer"},
         {"name": "CountVectorsFeaturizer", "analyzer": "char_wb", "min_ngram": 1, "max_ngram": 4},
-        {"name": "DIETClassifier", "epochs": epochs, "constrain_similarities": True},
+        {
+            "name": "DIETClassifier",
+            "epochs": epochs,
+            "constrain_similarities": True,
+            "random_seed": SEED,
+        },
         {"name": "EntitySynonymMapper"},
         {
             "name": "ResponseSelector",
             "epochs": epochs,
             "retrieval_intent": RETRIEVAL_INTENT,
             "constrain_similarities": True,
+            "random_seed": SEED,
         },
         {"name": "FallbackClassifier", "threshold": 0.3, "ambiguity_threshold": 0.1},
     ]
@@ -110,6 +119,7 @@ def config(epochs: int = DEFAULT_EPOCHS) -> dict[str, Any]:
                 "max_history": 5,
                 "epochs": epochs,
                 "constrain_similarities": True,
+                "random_seed": SEED,
             },
         ],
     }
