@@ -40,7 +40,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -53,7 +53,7 @@ sys.path.insert(0, str(ROOT))
 
 from bot.content import load_content  # noqa: E402
 from bot.guard.content import GuardContent, load_guard  # noqa: E402
-from bot.guard.mood import Act, Memory, Verdict, confirm, is_repeat, relieve, step  # noqa: E402
+from bot.guard.mood import Act, Memory, is_repeat, relieve, step, unhold  # noqa: E402
 from bot.guard.signals import Reader  # noqa: E402
 
 DATA_DIR = Path(os.environ.get("FRONTDESK_DATASETS", ROOT.parent / "shared" / "datasets"))
@@ -190,8 +190,7 @@ def run_conversation(
         repeat = is_repeat(memory, text, guard.settings)
         verdict = step(memory, reading, guard.settings, repeat=repeat, failures=failures)
         if verdict.held:  # a calm message: it stands only if the bot fails again
-            failed = bot in ("clarify", "fallback")
-            verdict = confirm(memory, replace(verdict, held=False)) if failed else Verdict(Act.NONE)
+            verdict = unhold(memory, verdict, bot)
         if verdict.act in (Act.OFFER, Act.HANDOFF, Act.THREAT) and acted is None:
             acted = number
         if verdict.act in (Act.HANDOFF, Act.THREAT):

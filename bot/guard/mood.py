@@ -11,7 +11,7 @@ to answer first; :func:`confirm` makes it stand if the bot fails again that turn
 from __future__ import annotations
 
 import enum
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
 from bot.guard.normalise import fold
@@ -155,6 +155,18 @@ def confirm(memory: Memory, verdict: Verdict) -> Verdict:
     elif verdict.act is Act.OFFER:
         memory.offered = memory.level
     return verdict
+
+
+#: What the bot did with a message that counts as failing at it (the policy's intents).
+FAILED = frozenset({"clarify", "fallback"})
+
+
+def unhold(memory: Memory, verdict: Verdict, bot: str | None) -> Verdict:
+    """A held verdict once the bot has tried (``bot``: what it did with the message):
+    it stands, and is remembered, if the bot failed again; otherwise nothing."""
+    if bot not in FAILED:
+        return Verdict(Act.NONE)
+    return confirm(memory, replace(verdict, held=False))
 
 
 def relieve(memory: Memory, settings: GuardSettings) -> None:

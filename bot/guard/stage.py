@@ -26,7 +26,7 @@ from typing import Any, TypeVar
 from bot.errors import StoreError
 from bot.guard.content import GuardContent, load_guard
 from bot.guard.customer import History, classify
-from bot.guard.mood import Act, Memory, Verdict, confirm, frustrated, is_repeat, relieve, step
+from bot.guard.mood import Act, Memory, Verdict, frustrated, is_repeat, relieve, step, unhold
 from bot.guard.repository import ConversationMood, GuardRepository, hostile
 from bot.guard.signals import Reader, Reading
 from bot.models import Button, End, Flag, Handoff, Reply, State
@@ -162,11 +162,12 @@ class Guard:
         too (a clarifying question replaced by the handoff); otherwise it lapses."""
         act, why = memory.held
         memory.held = []
-        failed = turn.understood.intent in ("clarify", "fallback")
         handed = any(isinstance(a, Handoff) for a in turn.actions)
-        if not failed or handed or turn.conv.status is not State.ACTIVE:
+        if handed or turn.conv.status is not State.ACTIVE:
             return
-        verdict = confirm(memory, Verdict(Act(act), why))
+        verdict = unhold(memory, Verdict(Act(act), why, held=True), turn.understood.intent)
+        if verdict.act is Act.NONE:
+            return
         if verdict.act is Act.HANDOFF:
             turn.actions = [a for a in turn.actions if not isinstance(a, Reply)]
             turn.state.pop("pending", None)

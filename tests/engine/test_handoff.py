@@ -358,8 +358,8 @@ async def test_writing_while_queued_hears_where_it_stands_once_a_minute(
         return [a.text for a in chat.last if isinstance(a, Reply)]
 
     assert await say_at(20, "ok") == []  # just told the wait
-    [status] = await say_at(90, "how much longer?")
-    assert "still in the queue" in status and "minute" in status and "Mina" in status
+    [news] = await say_at(90, "how much longer?")
+    assert "still in the queue" in news and "minute" in news and "Mina" in news
     assert await say_at(110, "hello??") == []  # once a minute at most
     assert len(await say_at(200, "anyone?")) == 1
     await desk_of(app).act("a1", code, "claim")

@@ -4,17 +4,7 @@ import pytest
 
 from bot.config import default_content_dir
 from bot.guard.content import load_guard
-from bot.guard.mood import (
-    Act,
-    Memory,
-    Verdict,
-    confirm,
-    frustrated,
-    is_repeat,
-    relieve,
-    similarity,
-    step,
-)
+from bot.guard.mood import Act, Memory, frustrated, is_repeat, relieve, similarity, step, unhold
 from bot.guard.settings import GuardSettings
 from bot.guard.signals import Reading
 
@@ -66,7 +56,8 @@ def test_failures_alone_hold_the_offer_until_the_bot_fails_again(
     verdict = step(memory, Reading(), settings, failures=3)  # a calm message
     assert (verdict.act, verdict.held) == (Act.OFFER, True)
     assert memory.offered == 0  # nothing offered yet: the bot tries to answer first
-    confirm(memory, Verdict(verdict.act, verdict.why))  # it failed again
+    assert unhold(memory, verdict, "faq").act is Act.NONE and memory.offered == 0  # answered
+    assert unhold(memory, verdict, "clarify").act is Act.OFFER  # it failed again
     assert memory.offered == memory.level
 
 
